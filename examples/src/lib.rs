@@ -1,0 +1,1 @@
+//! Programs composed from the workspace crates; see the binaries in `src/bin/`.
