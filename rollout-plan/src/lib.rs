@@ -2,6 +2,14 @@
 //! with replica counts, analysis evaluation and a deterministic simulator.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod diagnostic;
+pub mod duration;
 mod error;
+mod model;
+mod parse;
+mod yaml;
 
+pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use error::Error;
+pub use model::*;
+pub use parse::{Manifest, parse_file, parse_str};
