@@ -2,9 +2,9 @@
 # The workspace's one test command (README "Testing"; `.ci/run` calls it).
 #
 # 1. Installs what the tests need when it is missing, saying what it installs:
-#    redis-server and prometheus/promtool (Debian packages), moto's server with crc32c and awscrt
-#    (PyPI, in a virtualenv) as the AWS-API emulator, s3s-fs 0.14.1 (crates.io) as a file-backed
-#    S3 server; and checks that `kubectl kustomize` works.
+#    redis-server, prometheus/promtool and prometheus-alertmanager/amtool (Debian packages),
+#    moto's server with crc32c and awscrt (PyPI, in a virtualenv) as the AWS-API emulator,
+#    s3s-fs 0.14.1 (crates.io) as a file-backed S3 server; and checks that `kubectl kustomize` works.
 # 2. Runs fmt, clippy, the tests and the docs with warnings denied.
 #
 # Idempotent: a second run installs nothing. Tools land in $DEPLOYKIT_TOOLS (default
@@ -27,13 +27,20 @@ missing_debs=()
 command -v redis-server >/dev/null 2>&1 || missing_debs+=(redis-server)
 command -v prometheus >/dev/null 2>&1 || missing_debs+=(prometheus)
 command -v promtool >/dev/null 2>&1 || { [[ " ${missing_debs[*]} " == *" prometheus "* ]] || missing_debs+=(prometheus); }
+command -v amtool >/dev/null 2>&1 || missing_debs+=(prometheus-alertmanager)
 if [ "${#missing_debs[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing_debs[*]}"
     sudo_if_needed apt-get update -qq
-    # The packages' init scripts must not start system services: the tests start their own.
-    printf '#!/bin/sh\nexit 101\n' | sudo_if_needed tee /usr/sbin/policy-rc.d >/dev/null
-    sudo_if_needed chmod +x /usr/sbin/policy-rc.d
+    # The packages' init scripts must not start system services (the tests start their own), so a
+    # policy-rc.d that denies starts is in place during the install and removed after, if it was ours.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | sudo_if_needed tee /usr/sbin/policy-rc.d >/dev/null
+        sudo_if_needed chmod +x /usr/sbin/policy-rc.d
+        own_policy=1
+    fi
     DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing_debs[@]}"
+    [ "$own_policy" -eq 0 ] || sudo_if_needed rm -f /usr/sbin/policy-rc.d
 fi
 
 # --- moto (AWS API emulator for S3 and ECS) --------------------------------------------------
