@@ -7,6 +7,7 @@ pub mod duration;
 mod error;
 mod model;
 mod parse;
+pub mod replicas;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Pos, Severity};
