@@ -7,6 +7,25 @@
 //! - `tokio`: async waiting until a request is admitted.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod algorithm;
+mod clock;
+mod decision;
+mod direct;
 mod error;
+mod keyed;
+mod observe;
+mod quota;
+pub mod trace;
 
+pub use algorithm::{
+    ALGORITHM_NAMES, Algorithm, AlgorithmKind, AnyAlgorithm, AnyCell, AnyState, BucketCell, Composite, CompositeState, FixedWindow,
+    FixedWindowCell, FixedWindowState, Gcra, GcraState, LeakyBucket, LeakyBucketState, LockedCell,
+    SlidingLog, SlidingLogState, SlidingWindow, SlidingWindowState, TokenBucket, TokenBucketState,
+};
+pub use clock::{Clock, ManualClock, MonotonicClock};
+pub use decision::Decision;
+pub use direct::{DirectBuilder, DirectLimiter};
 pub use error::Error;
+pub use keyed::{FastHash, FastHasher, KeyedBuilder, KeyedLimiter};
+pub use observe::{DecisionCounters, Observer, OutcomeCounts, Reservation};
+pub use quota::{Quota, QuotaBuilder};

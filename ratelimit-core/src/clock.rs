@@ -1,0 +1,124 @@
+//! Clocks: where "now" comes from.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A source of time in integer nanoseconds since an origin of the clock's choosing.
+///
+/// Limiters only compare and subtract readings of one clock, so the origin does not matter;
+/// window algorithms align their windows to multiples of the period since the origin.
+/// A clock should never go backwards; if it does, no algorithm admits more because of it.
+pub trait Clock: Debug + Send + Sync {
+    /// The current time in nanoseconds.
+    fn now(&self) -> u64;
+}
+
+/// The default clock: [`Instant`] (monotonic), nanoseconds since the clock was created.
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicClock {
+    origin: Instant,
+}
+
+impl MonotonicClock {
+    /// A clock whose origin is now.
+    #[must_use]
+    pub fn new() -> MonotonicClock {
+        MonotonicClock { origin: Instant::now() }
+    }
+}
+
+impl Default for MonotonicClock {
+    fn default() -> MonotonicClock {
+        MonotonicClock::new()
+    }
+}
+
+impl Clock for MonotonicClock {
+    #[inline]
+    fn now(&self) -> u64 {
+        // Saturates after 584 years of uptime.
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A clock that moves only when told to: for tests and simulations. Clones share the time.
+///
+/// ```
+/// use std::time::Duration;
+/// use ratelimit_core::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new(0);
+/// let shared = clock.clone();
+/// clock.advance(Duration::from_millis(5));
+/// assert_eq!(shared.now(), 5_000_000);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    now: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock reading `now_ns`.
+    #[must_use]
+    pub fn new(now_ns: u64) -> ManualClock {
+        ManualClock { now: Arc::new(AtomicU64::new(now_ns)) }
+    }
+
+    /// Sets the time (it may go backwards: tests use that to check robustness).
+    pub fn set(&self, now_ns: u64) {
+        self.now.store(now_ns, Ordering::Relaxed);
+    }
+
+    /// Moves the time forward by `by` (saturating).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self
+            .now
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some(t.saturating_add(by)));
+    }
+}
+
+impl Clock for ManualClock {
+    #[inline]
+    fn now(&self) -> u64 {
+        self.now.load(Ordering::Relaxed)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    #[inline]
+    fn now(&self) -> u64 {
+        (**self).now()
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    #[inline]
+    fn now(&self) -> u64 {
+        (**self).now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_clock_does_not_go_backwards() {
+        let c = MonotonicClock::new();
+        let a = c.now();
+        let b = c.now();
+        assert!(b >= a);
+    }
+
+    #[test]
+    fn manual_clock_saturates() {
+        let c = ManualClock::new(u64::MAX - 1);
+        c.advance(Duration::from_secs(1));
+        assert_eq!(c.now(), u64::MAX);
+        c.set(3);
+        assert_eq!(c.now(), 3);
+    }
+}
