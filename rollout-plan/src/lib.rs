@@ -2,6 +2,7 @@
 //! with replica counts, analysis evaluation and a deterministic simulator.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod analysis;
 mod diagnostic;
 pub mod duration;
 mod error;
