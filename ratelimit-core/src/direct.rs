@@ -52,6 +52,14 @@ impl<A: Algorithm> DirectLimiter<A> {
     /// Starts a builder (monotonic clock, enforcing, no observer).
     #[must_use]
     pub fn builder(alg: A) -> DirectBuilder<A, MonotonicClock> {
+        DirectBuilder::new(alg)
+    }
+}
+
+impl<A: Algorithm> DirectBuilder<A, MonotonicClock> {
+    /// Starts a builder (monotonic clock, enforcing, no observer).
+    #[must_use]
+    pub fn new(alg: A) -> DirectBuilder<A, MonotonicClock> {
         DirectBuilder { alg, clock: MonotonicClock::new(), opts: Options::default() }
     }
 }

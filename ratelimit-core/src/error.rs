@@ -24,6 +24,12 @@ pub enum Error {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// An algorithm name that is not one of the six.
+    #[error("unknown algorithm {name:?}: expected gcra, token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-window")]
+    UnknownAlgorithm {
+        /// The name given.
+        name: String,
+    },
     /// A line of a request trace or a duration could not be parsed.
     #[error("{source_name}:{line}:{column}: invalid {field} {value:?}: {reason}")]
     Parse {
@@ -78,7 +84,7 @@ impl Error {
     /// Whether this error comes from the configuration of a quota or limiter.
     #[must_use]
     pub fn is_config(&self) -> bool {
-        matches!(self, Error::InvalidQuota { .. } | Error::InvalidOption { .. })
+        matches!(self, Error::InvalidQuota { .. } | Error::InvalidOption { .. } | Error::UnknownAlgorithm { .. })
     }
 }
 

@@ -47,7 +47,7 @@ impl AnyAlgorithm {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidOption`] with field `algorithm` for an unknown name.
+    /// [`Error::UnknownAlgorithm`] for an unknown name.
     pub fn from_name(name: &str, quota: Quota) -> Result<AnyAlgorithm, Error> {
         Ok(match AlgorithmKind::from_str(name)? {
             AlgorithmKind::Gcra => AnyAlgorithm::Gcra(Gcra::new(quota)),
@@ -117,13 +117,7 @@ impl FromStr for AlgorithmKind {
             "fixed-window" => AlgorithmKind::FixedWindow,
             "sliding-log" => AlgorithmKind::SlidingLog,
             "sliding-window" => AlgorithmKind::SlidingWindow,
-            _ => {
-                return Err(Error::InvalidOption {
-                    field: "algorithm",
-                    value: 0,
-                    reason: "expected gcra, token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-window",
-                });
-            }
+            _ => return Err(Error::UnknownAlgorithm { name: s.to_string() }),
         })
     }
 }

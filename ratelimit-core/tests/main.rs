@@ -1,0 +1,6 @@
+//! The crate's integration tests, in one binary (one link).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod limiters;
+mod model;
+mod replay;
