@@ -1,0 +1,670 @@
+//! Go `text/template` syntax checking for alert labels and annotations, as Prometheus does it.
+//!
+//! Prometheus prefixes every alert template with
+//! `{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}`
+//! and parses it with its function map. Parsing catches syntax errors, unknown functions and
+//! undefined variables (not missing fields or templates). Messages follow Go's wording.
+
+use crate::dialect::Dialect;
+
+/// Go's built-in template functions.
+const BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+];
+
+/// Prometheus 2.42's template functions (measured with promtool 2.42).
+const PROMETHEUS_FUNCS: &[&str] = &[
+    "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match",
+    "title", "toUpper", "toLower", "graphLink", "tableLink", "sortByLabel", "humanize",
+    "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime",
+    "pathPrefix", "externalURL", "parseDuration", "stripPort", "stripDomain",
+];
+
+/// Added in Prometheus 3.
+const PROMETHEUS3_FUNCS: &[&str] = &["toDuration", "now"];
+
+/// A template syntax error: Go's message and the byte offset in the template text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TemplateError {
+    pub(crate) offset: usize,
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum T {
+    Text,
+    LeftDelim,
+    RightDelim,
+    Space,
+    Field,
+    Dot,
+    Variable,
+    Ident,
+    Keyword,
+    Str,
+    Number,
+    CharConst,
+    Bool,
+    Nil,
+    Pipe,
+    Declare,
+    Assign,
+    LParen,
+    RParen,
+    Char,
+    /// A lexical error; the parser reports it when it gets there.
+    Error,
+    Eof,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Item<'a> {
+    t: T,
+    val: &'a str,
+    pos: usize,
+}
+
+impl Item<'_> {
+    /// Go's `item.String()`.
+    fn describe(&self) -> String {
+        match self.t {
+            T::Eof => "EOF".to_string(),
+            T::Keyword => format!("<{}>", self.val),
+            _ if self.val.chars().count() > 10 => {
+                let short: String = self.val.chars().take(10).collect();
+                format!("{short:?}...")
+            }
+            _ => format!("{:?}", self.val),
+        }
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "block", "break", "continue", "define", "else", "end", "if", "range", "template", "with",
+];
+
+/// Lex the whole template. A lexical error ends the items with [`T::Error`]; like Go's lexer,
+/// which runs ahead of the parser only as far as needed, errors in earlier tokens win.
+fn lex(src: &str) -> (Vec<Item<'_>>, Option<(usize, String)>) {
+    let mut out = Vec::new();
+    match lex_into(src, &mut out) {
+        Ok(()) => (out, None),
+        Err((pos, msg)) => {
+            out.push(Item { t: T::Error, val: "", pos });
+            (out, Some((pos, msg)))
+        }
+    }
+}
+
+fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, String)> {
+    let b = src.as_bytes();
+    let mut i = 0;
+    loop {
+        // Text up to the next `{{`.
+        let Some(off) = src.get(i..).and_then(|s| s.find("{{")) else {
+            if i < b.len() {
+                out.push(Item { t: T::Text, val: src.get(i..).unwrap_or(""), pos: i });
+            }
+            out.push(Item { t: T::Eof, val: "", pos: b.len() });
+            return Ok(());
+        };
+        let ld = i + off;
+        if ld > i {
+            out.push(Item { t: T::Text, val: src.get(i..ld).unwrap_or(""), pos: i });
+        }
+        i = ld + 2;
+        // Trim marker `{{- `.
+        if b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 2;
+        }
+        // Comment.
+        if src.get(i..).is_some_and(|s| s.starts_with("/*")) {
+            let Some(end) = src.get(i + 2..).and_then(|s| s.find("*/")) else {
+                return Err((ld, "unclosed comment".to_string()));
+            };
+            let mut j = i + 2 + end + 2;
+            if src.get(j..).is_some_and(|s| s.starts_with(" -}}")) {
+                j += 4;
+            } else if src.get(j..).is_some_and(|s| s.starts_with("}}")) {
+                j += 2;
+            } else {
+                return Err((ld, "comment ends before closing delimiter".to_string()));
+            }
+            i = j;
+            continue;
+        }
+        out.push(Item { t: T::LeftDelim, val: "{{", pos: ld });
+        // Inside the action.
+        loop {
+            if src.get(i..).is_some_and(|s| s.starts_with(" -}}") || s.starts_with("\t-}}") || s.starts_with("\n-}}")) {
+                out.push(Item { t: T::RightDelim, val: "}}", pos: i + 2 });
+                i += 4;
+                break;
+            }
+            if src.get(i..).is_some_and(|s| s.starts_with("}}")) {
+                out.push(Item { t: T::RightDelim, val: "}}", pos: i });
+                i += 2;
+                break;
+            }
+            let Some(&c) = b.get(i) else {
+                return Err((i, "unclosed action".to_string()));
+            };
+            let start = i;
+            let t = match c {
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    while b.get(i).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                        && !src.get(i..).is_some_and(|s| s.starts_with(" -}}"))
+                    {
+                        i += 1;
+                    }
+                    T::Space
+                }
+                b'=' => {
+                    i += 1;
+                    T::Assign
+                }
+                b':' => {
+                    if b.get(i + 1) != Some(&b'=') {
+                        return Err((i, "expected :=".to_string()));
+                    }
+                    i += 2;
+                    T::Declare
+                }
+                b'|' => {
+                    i += 1;
+                    T::Pipe
+                }
+                b'(' => {
+                    i += 1;
+                    T::LParen
+                }
+                b')' => {
+                    i += 1;
+                    T::RParen
+                }
+                b'"' => {
+                    i += 1;
+                    loop {
+                        match b.get(i) {
+                            Some(b'\\') => i += 2,
+                            Some(b'"') => {
+                                i += 1;
+                                break;
+                            }
+                            Some(b'\n') | None => return Err((start, "unterminated quoted string".to_string())),
+                            Some(_) => i += 1,
+                        }
+                    }
+                    T::Str
+                }
+                b'`' => {
+                    let Some(end) = src.get(i + 1..).and_then(|s| s.find('`')) else {
+                        return Err((start, "unterminated raw quoted string".to_string()));
+                    };
+                    i += end + 2;
+                    T::Str
+                }
+                b'\'' => {
+                    i += 1;
+                    loop {
+                        match b.get(i) {
+                            Some(b'\\') => i += 2,
+                            Some(b'\'') => {
+                                i += 1;
+                                break;
+                            }
+                            Some(b'\n') | None => return Err((start, "unterminated character constant".to_string())),
+                            Some(_) => i += 1,
+                        }
+                    }
+                    T::CharConst
+                }
+                b'$' => {
+                    i += 1;
+                    i += ident_len(b, i);
+                    T::Variable
+                }
+                b'.' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80) => {
+                    i += 1;
+                    i += ident_len(b, i);
+                    T::Field
+                }
+                b'.' => {
+                    i += 1;
+                    T::Dot
+                }
+                b'+' | b'-' | b'0'..=b'9' => {
+                    i += 1;
+                    while b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')) {
+                        i += 1;
+                    }
+                    T::Number
+                }
+                c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                    i += ident_len(b, i);
+                    let word = src.get(start..i).unwrap_or("");
+                    if KEYWORDS.contains(&word) {
+                        T::Keyword
+                    } else if word == "true" || word == "false" {
+                        T::Bool
+                    } else if word == "nil" {
+                        T::Nil
+                    } else {
+                        T::Ident
+                    }
+                }
+                c if c.is_ascii_graphic() => {
+                    i += 1;
+                    T::Char
+                }
+                _ => {
+                    let ch = src.get(i..).and_then(|s| s.chars().next()).unwrap_or('\u{fffd}');
+                    return Err((i, format!("unrecognized character in action: U+{:04X}", ch as u32)));
+                }
+            };
+            out.push(Item { t, val: src.get(start..i).unwrap_or(""), pos: start });
+            // Field chains like `$x.a.b` or `.a.b` continue without a separator.
+            while matches!(t, T::Variable | T::Field | T::RParen)
+                && b.get(i) == Some(&b'.')
+                && b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            {
+                let s = i;
+                i += 1;
+                i += ident_len(b, i);
+                out.push(Item { t: T::Field, val: src.get(s..i).unwrap_or(""), pos: s });
+            }
+        }
+        // Trailing trim marker removes following spaces, which does not matter for parsing.
+    }
+}
+
+fn ident_len(b: &[u8], i: usize) -> usize {
+    b.get(i..)
+        .map_or(0, |s| s.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c >= 0x80).count())
+}
+
+struct Parser<'a> {
+    items: Vec<Item<'a>>,
+    lex_error: Option<(usize, String)>,
+    i: usize,
+    vars: Vec<String>,
+    dialect: Dialect,
+    range_depth: usize,
+}
+
+type R<T> = Result<T, (usize, String)>;
+
+/// Parse `text` as an alert template. `Err` carries Go's message and the byte offset.
+pub(crate) fn check(text: &str, dialect: Dialect) -> Result<(), TemplateError> {
+    if !text.contains("{{") {
+        return Ok(());
+    }
+    let (items, lex_error) = lex(text);
+    let result = {
+        let mut p = Parser {
+            items,
+            lex_error,
+            i: 0,
+            vars: ["$", "$labels", "$externalLabels", "$externalURL", "$value"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            dialect,
+            range_depth: 0,
+        };
+        p.top()
+    };
+    result.map_err(|(offset, message)| TemplateError {
+        offset,
+        line: 1 + text.get(..offset).map_or(0, |s| s.matches('\n').count()),
+        message,
+    })
+}
+
+/// How a list ended.
+#[derive(PartialEq, Eq)]
+enum End {
+    Eof,
+    End,
+    Else,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Item<'a> {
+        self.items.get(self.i).copied().unwrap_or(Item { t: T::Eof, val: "", pos: 0 })
+    }
+
+    fn next(&mut self) -> Item<'a> {
+        let it = self.peek();
+        if self.i < self.items.len() {
+            self.i += 1;
+        }
+        it
+    }
+
+    fn next_non_space(&mut self) -> Item<'a> {
+        loop {
+            let it = self.next();
+            if it.t != T::Space {
+                return it;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item<'a> {
+        let save = self.i;
+        let it = self.next_non_space();
+        self.i = save;
+        it
+    }
+
+    fn unexpected<T2>(&self, it: Item<'_>, context: &str) -> R<T2> {
+        if it.t == T::Error {
+            return Err(self.lex_error.clone().unwrap_or((it.pos, "lexical error".to_string())));
+        }
+        Err((it.pos, format!("unexpected {} in {context}", it.describe())))
+    }
+
+    fn top(&mut self) -> R<()> {
+        match self.list()? {
+            (End::Eof, _) => Ok(()),
+            (_, it) => Err((it.pos, format!("unexpected {{{{{}}}}}", it.val))),
+        }
+    }
+
+    /// Parse text and actions until EOF, `{{end}}` or `{{else}}`.
+    fn list(&mut self) -> R<(End, Item<'a>)> {
+        loop {
+            let it = self.next();
+            match it.t {
+                T::Eof => return Ok((End::Eof, it)),
+                T::Text => {}
+                T::LeftDelim => {
+                    let kw = self.peek_non_space();
+                    if kw.t == T::Keyword && (kw.val == "end" || kw.val == "else") {
+                        self.next_non_space();
+                        return Ok((if kw.val == "end" { End::End } else { End::Else }, kw));
+                    }
+                    self.action()?;
+                }
+                _ => return self.unexpected(it, "input"),
+            }
+        }
+    }
+
+    fn action(&mut self) -> R<()> {
+        let it = self.next_non_space();
+        if it.t == T::Keyword {
+            return match it.val {
+                "if" | "with" => self.control(it.val),
+                "range" => {
+                    self.range_depth += 1;
+                    let r = self.control("range");
+                    self.range_depth -= 1;
+                    r
+                }
+                "define" | "block" => {
+                    let name = self.next_non_space();
+                    if name.t != T::Str {
+                        return self.unexpected(name, it.val);
+                    }
+                    if it.val == "block" {
+                        self.pipeline("block", true)?;
+                    } else {
+                        self.expect_right(it.val)?;
+                    }
+                    let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                    let r = self.list();
+                    self.vars = saved;
+                    match r? {
+                        (End::End, _) => self.expect_right("end"),
+                        (_, e) => self.unexpected(e, it.val),
+                    }
+                }
+                "template" => {
+                    let name = self.next_non_space();
+                    if name.t != T::Str {
+                        return self.unexpected(name, "template clause");
+                    }
+                    if self.peek_non_space().t == T::RightDelim {
+                        self.next_non_space();
+                        Ok(())
+                    } else {
+                        self.pipeline("template", true)
+                    }
+                }
+                "break" | "continue" => {
+                    if self.range_depth == 0 {
+                        return Err((it.pos, format!("{{{{{}}}}} outside {{{{range}}}}", it.val)));
+                    }
+                    self.expect_right(it.val)
+                }
+                _ => self.unexpected(it, "command"),
+            };
+        }
+        self.i -= 1;
+        self.pipeline("command", true)
+    }
+
+    fn expect_right(&mut self, context: &str) -> R<()> {
+        let it = self.next_non_space();
+        if it.t == T::RightDelim {
+            Ok(())
+        } else {
+            self.unexpected(it, context)
+        }
+    }
+
+    /// `if`/`with`/`range`: pipeline, list, optional else (or `else if`), end.
+    fn control(&mut self, context: &str) -> R<()> {
+        let depth = self.vars.len();
+        self.pipeline(context, true)?;
+        let mut result = self.list();
+        loop {
+            match result? {
+                (End::End, _) => {
+                    self.vars.truncate(depth);
+                    return self.expect_right("end");
+                }
+                (End::Else, _) => {
+                    let next = self.peek_non_space();
+                    if next.t == T::Keyword && (next.val == "if" || next.val == "with") {
+                        // `{{else if …}}` chains into a nested control that shares the `{{end}}`.
+                        self.next_non_space();
+                        self.pipeline(next.val, true)?;
+                        result = self.list();
+                        continue;
+                    }
+                    self.expect_right("else")?;
+                    match self.list()? {
+                        (End::End, _) => {
+                            self.vars.truncate(depth);
+                            return self.expect_right("end");
+                        }
+                        (_, it) => return Err((it.pos, "unexpected EOF".to_string())),
+                    }
+                }
+                (End::Eof, it) => return Err((it.pos, "unexpected EOF".to_string())),
+            }
+        }
+    }
+
+    /// A pipeline ending at `}}` (or `)` when `delim` is false).
+    fn pipeline(&mut self, context: &str, delim: bool) -> R<()> {
+        // Declarations: `$x :=`, `$x =`, `$i, $e :=` (range).
+        let save = self.i;
+        let v = self.next_non_space();
+        if v.t == T::Variable {
+            let after = self.peek_non_space();
+            if after.t == T::Declare || after.t == T::Assign {
+                self.next_non_space();
+                self.vars.push(v.val.to_string());
+            } else if after.t == T::Char && after.val == "," && context == "range" {
+                self.next_non_space();
+                let v2 = self.next_non_space();
+                let op = self.next_non_space();
+                if v2.t != T::Variable || !matches!(op.t, T::Declare | T::Assign) {
+                    return Err((v2.pos, "range can only initialize variables".to_string()));
+                }
+                self.vars.push(v.val.to_string());
+                self.vars.push(v2.val.to_string());
+            } else {
+                self.i = save;
+            }
+        } else {
+            self.i = save;
+        }
+        let end = if delim { T::RightDelim } else { T::RParen };
+        let mut cmds = 0usize;
+        loop {
+            let it = self.next_non_space();
+            if it.t == end {
+                if cmds == 0 {
+                    return Err((it.pos, format!("missing value for {context}")));
+                }
+                return Ok(());
+            }
+            match it.t {
+                T::Bool | T::CharConst | T::Dot | T::Field | T::Ident | T::Number | T::Nil | T::Str | T::Variable | T::LParen => {
+                    self.i -= 1;
+                    self.command()?;
+                    cmds += 1;
+                }
+                _ => return self.unexpected(it, context),
+            }
+        }
+    }
+
+    fn command(&mut self) -> R<()> {
+        let mut args = 0usize;
+        loop {
+            self.peek_non_space();
+            if self.operand()? {
+                args += 1;
+            }
+            let it = self.next();
+            match it.t {
+                T::Space => continue,
+                T::RightDelim | T::RParen => {
+                    self.i -= 1;
+                }
+                T::Pipe => {}
+                _ => return self.unexpected(it, "operand"),
+            }
+            break;
+        }
+        if args == 0 {
+            let it = self.peek();
+            return Err((it.pos, "empty command".to_string()));
+        }
+        Ok(())
+    }
+
+    /// One operand (term plus field chain). `Ok(false)` if there is none here.
+    fn operand(&mut self) -> R<bool> {
+        // Skip spaces, as Go's peekNonSpace does before `operand`.
+        while self.peek().t == T::Space {
+            self.next();
+        }
+        let it = self.next();
+        match it.t {
+            T::Ident => {
+                let known = BUILTINS.contains(&it.val)
+                    || PROMETHEUS_FUNCS.contains(&it.val)
+                    || (self.dialect == Dialect::V3 && PROMETHEUS3_FUNCS.contains(&it.val));
+                if !known {
+                    return Err((it.pos, format!("function {:?} not defined", it.val)));
+                }
+            }
+            T::Variable => {
+                if !self.vars.iter().any(|v| v == it.val) {
+                    return Err((it.pos, format!("undefined variable {:?}", it.val)));
+                }
+            }
+            T::Number => {
+                if !valid_number(it.val) {
+                    return Err((it.pos, format!("bad number syntax: {:?}", it.val)));
+                }
+            }
+            T::Dot | T::Field | T::Nil | T::Bool | T::Str | T::CharConst => {}
+            T::LParen => {
+                self.pipeline("parenthesized pipeline", false)?;
+            }
+            _ => {
+                self.i -= 1;
+                return Ok(false);
+            }
+        }
+        while self.peek().t == T::Field {
+            self.next();
+        }
+        Ok(true)
+    }
+}
+
+fn valid_number(s: &str) -> bool {
+    let t = s.trim_start_matches(['+', '-']);
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+    }
+    t.replace('_', "").parse::<f64>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(s: &str) -> String {
+        check(s, Dialect::V3).unwrap_err().message
+    }
+
+    #[test]
+    fn accepts_prometheus_templates() {
+        for ok in [
+            "plain text",
+            "{{ $labels.instance }} of {{ $labels.job }}",
+            "{{ $value | humanize }}",
+            "{{ $.labels.service }}",
+            "{{ query \"up\" | first | value }}",
+            "{{ if gt $value 1.0 }}high{{ else if lt $value 0.5 }}low{{ else }}ok{{ end }}",
+            "{{ range $i, $e := query \"up\" }}{{ $e.Labels.job }}{{ break }}{{ end }}",
+            "{{- /* comment */ -}}{{ with $x := 1 }}{{ $x }}{{ end }}",
+            "{{ printf \"%.2f\" $value }}{{ `raw` }}{{ 'c' }}{{ (len \"ab\") }}",
+            "{{ define \"x\" }}a{{ end }}{{ template \"x\" . }}",
+            "{{ $externalLabels.cluster }} {{ $externalURL }}",
+        ] {
+            assert!(check(ok, Dialect::V3).is_ok(), "{ok}: {:?}", check(ok, Dialect::V3));
+        }
+    }
+
+    #[test]
+    fn go_messages() {
+        assert_eq!(err("{{ .Foo }"), "unexpected \"}\" in operand");
+        assert_eq!(err("{{ nosuchfunc 1 }}"), "function \"nosuchfunc\" not defined");
+        assert_eq!(err("{{ $nope }}"), "undefined variable \"$nope\"");
+        assert_eq!(err("{{ $label.x }}"), "undefined variable \"$label\"");
+        assert_eq!(err("{{ end }}"), "unexpected {{end}}");
+        assert_eq!(err("{{ if 1 }}x"), "unexpected EOF");
+        assert_eq!(err("{{ }}"), "missing value for command");
+        assert_eq!(err("{{ \"abc }}"), "unterminated quoted string");
+        assert_eq!(err("{{ 1"), "unclosed action");
+        assert_eq!(err("{{ break }}"), "{{break}} outside {{range}}");
+    }
+
+    #[test]
+    fn scopes_and_positions() {
+        let e = check("{{ if 1 }}{{ $x := 1 }}{{ end }}{{ $x }}", Dialect::V3).unwrap_err();
+        assert_eq!(e.message, "undefined variable \"$x\"");
+        assert_eq!(e.offset, 35);
+        let e = check("a\nb {{ nope }}", Dialect::V3).unwrap_err();
+        assert_eq!((e.line, e.offset), (2, 7));
+    }
+
+    #[test]
+    fn dialect_functions() {
+        assert!(check("{{ now }}", Dialect::V3).is_ok());
+        assert!(check("{{ now }}", Dialect::V2).is_err());
+    }
+}
