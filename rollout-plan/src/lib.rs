@@ -9,9 +9,11 @@ mod error;
 mod model;
 mod parse;
 pub mod replicas;
+pub mod validate;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use error::Error;
 pub use model::*;
 pub use parse::{Manifest, parse_file, parse_str};
+pub use validate::validate;

@@ -96,6 +96,10 @@ impl SourceMap {
         self.positions.insert(path, pos);
     }
 
+    pub(crate) fn insert_if_absent(&mut self, path: &str, pos: Pos) {
+        self.positions.entry(path.to_string()).or_insert(pos);
+    }
+
     /// The file the document came from.
     #[must_use]
     pub fn file(&self) -> &str {

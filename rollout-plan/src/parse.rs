@@ -67,12 +67,16 @@ pub fn parse_str(text: &str, file: &str) -> Result<Manifest, Error> {
                 manifest.templates.push(t);
             }
             "" => {
-                if let Some(exp) = doc.get("experiments") {
+                let experiments = match &doc.value {
+                    Value::Map(entries) => entries.iter().find(|(k, _, _)| k == "experiments"),
+                    _ => None,
+                };
+                if let Some((_, key_pos, _)) = experiments {
                     cx.diag(
                         Severity::Error,
                         "rollout/invalid-key",
                         "experiments",
-                        exp.pos,
+                        *key_pos,
                         "top-level `experiments:` is not an Argo Rollouts object: an experiment belongs in a canary step (`steps: - experiment: {duration, templates: [{name, specRef, replicas}]}`)".to_string(),
                     );
                 } else {
@@ -130,7 +134,10 @@ impl AnalysisTemplate {
     /// # Errors
     ///
     /// [`Error::Field`] for a field of the wrong type.
-    pub fn from_json(value: &serde_json::Value, cluster_scoped: bool) -> Result<AnalysisTemplate, Error> {
+    pub fn from_json(
+        value: &serde_json::Value,
+        cluster_scoped: bool,
+    ) -> Result<AnalysisTemplate, Error> {
         Cx::new("<json>").template(&Node::from_json(value), cluster_scoped)
     }
 }
@@ -191,28 +198,40 @@ impl Cx {
         path: &str,
         known: Option<&[&str]>,
     ) -> Result<&'n Entries, Error> {
-        self.source.insert(path.to_string(), node.pos);
+        self.source.insert_if_absent(path, node.pos);
         match &node.value {
             Value::Map(entries) => {
                 for (k, kpos, v) in entries {
                     let child = join(path, k);
-                    self.source.insert(child.clone(), v.pos);
-                    if let Some(known) = known {
-                        if !known.contains(&k.as_str()) {
-                            self.diag(
-                                Severity::Warning,
-                                "rollout/unknown-field",
-                                &child,
-                                *kpos,
-                                format!("unknown field `{k}` (Argo ignores it); expected one of: {}", known.join(", ")),
-                            );
-                        }
+                    // Scalars point at their value, collections at their key.
+                    let at = match v.value {
+                        Value::Map(_) | Value::Seq(_) => *kpos,
+                        _ => v.pos,
+                    };
+                    self.source.insert(child.clone(), at);
+                    if let Some(known) = known
+                        && !known.contains(&k.as_str())
+                    {
+                        self.diag(
+                            Severity::Warning,
+                            "rollout/unknown-field",
+                            &child,
+                            *kpos,
+                            format!(
+                                "unknown field `{k}` (Argo ignores it); expected one of: {}",
+                                known.join(", ")
+                            ),
+                        );
                     }
                 }
                 Ok(entries)
             }
             Value::Null => Ok(&[]),
-            _ => Err(self.err(node, path, format!("expected a map, found {}", node.type_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("expected a map, found {}", node.type_name()),
+            )),
         }
     }
 
@@ -225,7 +244,11 @@ impl Cx {
                 Ok(items)
             }
             Value::Null => Ok(&[]),
-            _ => Err(self.err(node, path, format!("expected a list, found {}", node.type_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("expected a list, found {}", node.type_name()),
+            )),
         }
     }
 
@@ -235,7 +258,11 @@ impl Cx {
             Value::Int(i) => Ok(i.to_string()),
             Value::Float(f) => Ok(f.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            _ => Err(self.err(node, path, format!("expected a string, found {}", node.type_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("expected a string, found {}", node.type_name()),
+            )),
         }
     }
 
@@ -243,14 +270,22 @@ impl Cx {
         match &node.value {
             Value::Int(i) => i32::try_from(*i)
                 .map_err(|_| self.err(node, path, format!("integer {i} is out of range"))),
-            _ => Err(self.err(node, path, format!("expected an integer, found {}", node.type_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("expected an integer, found {}", node.type_name()),
+            )),
         }
     }
 
     fn boolean(&self, node: &Node, path: &str) -> Result<bool, Error> {
         match &node.value {
             Value::Bool(b) => Ok(*b),
-            _ => Err(self.err(node, path, format!("expected true or false, found {}", node.type_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("expected true or false, found {}", node.type_name()),
+            )),
         }
     }
 
@@ -261,7 +296,10 @@ impl Cx {
             _ => Err(self.err(
                 node,
                 path,
-                format!("expected an integer or a string, found {}", node.type_name()),
+                format!(
+                    "expected an integer or a string, found {}",
+                    node.type_name()
+                ),
             )),
         }
     }
@@ -301,9 +339,19 @@ impl Cx {
 
     fn rollout_spec(&mut self, spec: &Node, r: &mut Rollout) -> Result<(), Error> {
         const KNOWN: &[&str] = &[
-            "replicas", "selector", "template", "workloadRef", "minReadySeconds", "strategy",
-            "revisionHistoryLimit", "paused", "progressDeadlineSeconds", "progressDeadlineAbort",
-            "restartAt", "analysis", "rollbackWindow",
+            "replicas",
+            "selector",
+            "template",
+            "workloadRef",
+            "minReadySeconds",
+            "strategy",
+            "revisionHistoryLimit",
+            "paused",
+            "progressDeadlineSeconds",
+            "progressDeadlineAbort",
+            "restartAt",
+            "analysis",
+            "rollbackWindow",
         ];
         for (k, _, v) in self.map(spec, "spec", Some(KNOWN))? {
             let path = join("spec", k);
@@ -313,7 +361,9 @@ impl Cx {
             match k.as_str() {
                 "replicas" => r.replicas = Some(self.int32(v, &path)?),
                 "minReadySeconds" => r.min_ready_seconds = Some(self.int32(v, &path)?),
-                "progressDeadlineSeconds" => r.progress_deadline_seconds = Some(self.int32(v, &path)?),
+                "progressDeadlineSeconds" => {
+                    r.progress_deadline_seconds = Some(self.int32(v, &path)?)
+                }
                 "strategy" => r.strategy = self.strategy(v)?,
                 _ => {}
             }
@@ -369,10 +419,23 @@ impl Cx {
     fn canary(&mut self, node: &Node) -> Result<CanaryStrategy, Error> {
         const P: &str = "spec.strategy.canary";
         const KNOWN: &[&str] = &[
-            "canaryService", "stableService", "steps", "trafficRouting", "maxUnavailable",
-            "maxSurge", "analysis", "antiAffinity", "canaryMetadata", "stableMetadata",
-            "scaleDownDelaySeconds", "scaleDownDelayRevisionLimit", "abortScaleDownDelaySeconds",
-            "dynamicStableScale", "pingPong", "minPodsPerReplicaSet", "replicaProgressThreshold",
+            "canaryService",
+            "stableService",
+            "steps",
+            "trafficRouting",
+            "maxUnavailable",
+            "maxSurge",
+            "analysis",
+            "antiAffinity",
+            "canaryMetadata",
+            "stableMetadata",
+            "scaleDownDelaySeconds",
+            "scaleDownDelayRevisionLimit",
+            "abortScaleDownDelaySeconds",
+            "dynamicStableScale",
+            "pingPong",
+            "minPodsPerReplicaSet",
+            "replicaProgressThreshold",
         ];
         let mut c = CanaryStrategy::default();
         for (k, _, v) in self.map(node, P, Some(KNOWN))? {
@@ -460,7 +523,7 @@ impl Cx {
 
     /// Records positions below a node the model keeps only opaquely.
     fn record_all(&mut self, node: &Node, path: &str) {
-        self.source.insert(path.to_string(), node.pos);
+        self.source.insert_if_absent(path, node.pos);
         match &node.value {
             Value::Map(entries) => {
                 for (k, _, v) in entries {
@@ -478,8 +541,14 @@ impl Cx {
 
     fn step(&mut self, node: &Node, path: &str) -> Result<CanaryStep, Error> {
         const KNOWN: &[&str] = &[
-            "setWeight", "pause", "analysis", "setCanaryScale", "setHeaderRoute",
-            "setMirrorRoute", "experiment", "plugin",
+            "setWeight",
+            "pause",
+            "analysis",
+            "setCanaryScale",
+            "setHeaderRoute",
+            "setMirrorRoute",
+            "experiment",
+            "plugin",
         ];
         let mut s = CanaryStep::default();
         for (k, _, v) in self.map(node, path, Some(KNOWN))? {
@@ -508,7 +577,9 @@ impl Cx {
                         match ck.as_str() {
                             "weight" => scs.weight = Some(self.int32(cv, &cp)?),
                             "replicas" => scs.replicas = Some(self.int32(cv, &cp)?),
-                            "matchTrafficWeight" => scs.match_traffic_weight = self.boolean(cv, &cp)?,
+                            "matchTrafficWeight" => {
+                                scs.match_traffic_weight = self.boolean(cv, &cp)?
+                            }
                             _ => {}
                         }
                     }
@@ -573,7 +644,11 @@ impl Cx {
 
     fn experiment(&mut self, node: &Node, path: &str) -> Result<ExperimentStep, Error> {
         const KNOWN: &[&str] = &[
-            "duration", "templates", "analyses", "dryRun", "analysisRunMetadata",
+            "duration",
+            "templates",
+            "analyses",
+            "dryRun",
+            "analysisRunMetadata",
             "scaleDownDelaySeconds",
         ];
         let mut e = ExperimentStep::default();
@@ -590,7 +665,8 @@ impl Cx {
                         let tp = format!("{p}[{i}]");
                         let mut et = ExperimentTemplate::default();
                         const TK: &[&str] = &[
-                            "name", "specRef", "replicas", "metadata", "selector", "weight", "service",
+                            "name", "specRef", "replicas", "metadata", "selector", "weight",
+                            "service",
                         ];
                         for (tk, _, tv) in self.map(t, &tp, Some(TK))? {
                             let fp = join(&tp, tk);
@@ -610,7 +686,11 @@ impl Cx {
                         let ap = format!("{p}[{i}]");
                         let mut ea = ExperimentAnalysis::default();
                         const AK: &[&str] = &[
-                            "name", "templateName", "clusterScope", "args", "requiredForCompletion",
+                            "name",
+                            "templateName",
+                            "clusterScope",
+                            "args",
+                            "requiredForCompletion",
                         ];
                         for (ak, _, av) in self.map(a, &ap, Some(AK))? {
                             let fp = join(&ap, ak);
@@ -643,10 +723,8 @@ impl Cx {
                 let p = join(&ap, k);
                 match k.as_str() {
                     "name" => arg.name = self.string(v, &p)?,
-                    "value" => {
-                        if v.value != Value::Null {
-                            arg.value = Some(self.string(v, &p)?);
-                        }
+                    "value" if v.value != Value::Null => {
+                        arg.value = Some(self.string(v, &p)?);
                     }
                     "valueFrom" => {
                         self.record_all(v, &p);
@@ -660,12 +738,25 @@ impl Cx {
         Ok(out)
     }
 
-    fn analysis(&mut self, node: &Node, path: &str, background: bool) -> Result<RolloutAnalysis, Error> {
+    fn analysis(
+        &mut self,
+        node: &Node,
+        path: &str,
+        background: bool,
+    ) -> Result<RolloutAnalysis, Error> {
         const STEP: &[&str] = &[
-            "templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata",
+            "templates",
+            "args",
+            "dryRun",
+            "measurementRetention",
+            "analysisRunMetadata",
         ];
         const BACKGROUND: &[&str] = &[
-            "templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata",
+            "templates",
+            "args",
+            "dryRun",
+            "measurementRetention",
+            "analysisRunMetadata",
             "startingStep",
         ];
         let mut a = RolloutAnalysis::default();
@@ -677,7 +768,9 @@ impl Cx {
                     for (i, t) in self.seq(v, &p)?.iter().enumerate() {
                         let tp = format!("{p}[{i}]");
                         let mut tr = TemplateRef::default();
-                        for (tk, _, tv) in self.map(t, &tp, Some(&["templateName", "clusterScope"]))? {
+                        for (tk, _, tv) in
+                            self.map(t, &tp, Some(&["templateName", "clusterScope"]))?
+                        {
                             let fp = join(&tp, tk);
                             match tk.as_str() {
                                 "templateName" => tr.template_name = self.string(tv, &fp)?,
@@ -717,10 +810,20 @@ impl Cx {
     fn blue_green(&mut self, node: &Node) -> Result<BlueGreenStrategy, Error> {
         const P: &str = "spec.strategy.blueGreen";
         const KNOWN: &[&str] = &[
-            "activeService", "previewService", "previewReplicaCount", "autoPromotionEnabled",
-            "autoPromotionSeconds", "maxUnavailable", "scaleDownDelaySeconds",
-            "scaleDownDelayRevisionLimit", "prePromotionAnalysis", "postPromotionAnalysis",
-            "antiAffinity", "previewMetadata", "activeMetadata", "abortScaleDownDelaySeconds",
+            "activeService",
+            "previewService",
+            "previewReplicaCount",
+            "autoPromotionEnabled",
+            "autoPromotionSeconds",
+            "maxUnavailable",
+            "scaleDownDelaySeconds",
+            "scaleDownDelayRevisionLimit",
+            "prePromotionAnalysis",
+            "postPromotionAnalysis",
+            "antiAffinity",
+            "previewMetadata",
+            "activeMetadata",
+            "abortScaleDownDelaySeconds",
         ];
         let mut b = BlueGreenStrategy::default();
         for (k, _, v) in self.map(node, P, Some(KNOWN))? {
@@ -739,7 +842,9 @@ impl Cx {
                 "abortScaleDownDelaySeconds" => {
                     b.abort_scale_down_delay_seconds = Some(self.int32(v, &p)?);
                 }
-                "prePromotionAnalysis" => b.pre_promotion_analysis = Some(self.analysis(v, &p, false)?),
+                "prePromotionAnalysis" => {
+                    b.pre_promotion_analysis = Some(self.analysis(v, &p, false)?)
+                }
                 "postPromotionAnalysis" => {
                     b.post_promotion_analysis = Some(self.analysis(v, &p, false)?);
                 }
@@ -763,7 +868,11 @@ impl Cx {
                 "metadata" => t.name = self.name_of(v)?,
                 "spec" => {
                     const KNOWN: &[&str] = &[
-                        "metrics", "args", "dryRun", "measurementRetention", "templates",
+                        "metrics",
+                        "args",
+                        "dryRun",
+                        "measurementRetention",
+                        "templates",
                     ];
                     for (sk, _, sv) in self.map(v, "spec", Some(KNOWN))? {
                         let p = join("spec", sk);
@@ -788,9 +897,17 @@ impl Cx {
 
     fn metric(&mut self, node: &Node, path: &str) -> Result<Metric, Error> {
         const KNOWN: &[&str] = &[
-            "name", "interval", "initialDelay", "count", "successCondition", "failureCondition",
-            "failureLimit", "inconclusiveLimit", "consecutiveErrorLimit",
-            "consecutiveSuccessLimit", "provider",
+            "name",
+            "interval",
+            "initialDelay",
+            "count",
+            "successCondition",
+            "failureCondition",
+            "failureLimit",
+            "inconclusiveLimit",
+            "consecutiveErrorLimit",
+            "consecutiveSuccessLimit",
+            "provider",
         ];
         let mut m = Metric::default();
         for (k, _, v) in self.map(node, path, Some(KNOWN))? {
@@ -807,7 +924,9 @@ impl Cx {
                 "failureCondition" => m.failure_condition = Some(self.string(v, &p)?),
                 "failureLimit" => m.failure_limit = Some(self.int_or_string(v, &p)?),
                 "inconclusiveLimit" => m.inconclusive_limit = Some(self.int_or_string(v, &p)?),
-                "consecutiveErrorLimit" => m.consecutive_error_limit = Some(self.int_or_string(v, &p)?),
+                "consecutiveErrorLimit" => {
+                    m.consecutive_error_limit = Some(self.int_or_string(v, &p)?)
+                }
                 "consecutiveSuccessLimit" => {
                     m.consecutive_success_limit = Some(self.int_or_string(v, &p)?);
                 }

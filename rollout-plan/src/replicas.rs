@@ -103,9 +103,16 @@ fn default_unavailable() -> IntOrString {
 pub fn max_surge(rollout: &Rollout) -> i32 {
     let Some(c) = rollout.canary() else { return 0 };
     let surge = c.max_surge.clone().unwrap_or_else(default_surge);
-    let unavailable = c.max_unavailable.clone().unwrap_or_else(default_unavailable);
-    resolve_fenceposts(Some(&surge), Some(&unavailable), rollout.replicas_or_default())
-        .map_or(0, |(s, _)| s)
+    let unavailable = c
+        .max_unavailable
+        .clone()
+        .unwrap_or_else(default_unavailable);
+    resolve_fenceposts(
+        Some(&surge),
+        Some(&unavailable),
+        rollout.replicas_or_default(),
+    )
+    .map_or(0, |(s, _)| s)
 }
 
 /// maxUnavailable as an integer, with the 25% default, capped at `spec.replicas`.
@@ -116,11 +123,17 @@ pub fn max_unavailable(rollout: &Rollout) -> i32 {
         return 0;
     }
     let unavailable = if let Some(bg) = rollout.blue_green() {
-        let u = bg.max_unavailable.clone().unwrap_or_else(default_unavailable);
+        let u = bg
+            .max_unavailable
+            .clone()
+            .unwrap_or_else(default_unavailable);
         clamp_i32(u.scaled(i64::from(replicas), false).unwrap_or(0))
     } else if let Some(c) = rollout.canary() {
         let surge = c.max_surge.clone().unwrap_or_else(default_surge);
-        let u = c.max_unavailable.clone().unwrap_or_else(default_unavailable);
+        let u = c
+            .max_unavailable
+            .clone()
+            .unwrap_or_else(default_unavailable);
         resolve_fenceposts(Some(&surge), Some(&u), replicas).map_or(0, |(_, u)| u)
     } else {
         0
@@ -138,7 +151,10 @@ pub fn traffic_weight_to_replicas(replicas: i32, weight: i32, max_weight: i32) -
     if max_weight <= 0 {
         return 0;
     }
-    clamp_i32(div_ceil(i64::from(weight) * i64::from(replicas), i64::from(max_weight)))
+    clamp_i32(div_ceil(
+        i64::from(weight) * i64::from(replicas),
+        i64::from(max_weight),
+    ))
 }
 
 /// The best canary/stable split approximating `weight` out of `max_weight` for a basic canary:
@@ -276,21 +292,24 @@ pub fn canary_replicas_or_weight(
     }
     if let Some(c) = rollout.canary() {
         let abort_uses_scale = !st.abort || c.abort_scale_down_delay_seconds == Some(0);
-        if c.traffic_routing.is_some() && abort_uses_scale {
-            if let Some((idx, true)) = current_step(rollout) {
-                for step in c.steps[..=idx].iter().rev() {
-                    let Some(scs) = &step.set_canary_scale else { continue };
-                    if scs.match_traffic_weight {
-                        break;
-                    }
-                    if let Some(r) = scs.replicas {
-                        return (Some(r), 0);
-                    }
-                    if let Some(w) = scs.weight {
-                        return (None, w);
-                    }
+        if c.traffic_routing.is_some()
+            && abort_uses_scale
+            && let Some((idx, true)) = current_step(rollout)
+        {
+            for step in c.steps[..=idx].iter().rev() {
+                let Some(scs) = &step.set_canary_scale else {
+                    continue;
+                };
+                if scs.match_traffic_weight {
                     break;
                 }
+                if let Some(r) = scs.replicas {
+                    return (Some(r), 0);
+                }
+                if let Some(w) = scs.weight {
+                    return (None, w);
+                }
+                break;
             }
         }
     }
@@ -364,25 +383,27 @@ pub fn basic_canary_counts(
     }
     let mut scale_up = clamp_i32(i64::from(max_allowed) - sum_spec(&all));
 
-    if let Some(s) = stable {
-        if s.spec() < desired_stable && scale_up > 0 {
-            if s.spec() + scale_up < desired_stable {
-                stable_count = s.spec() + scale_up;
-                scale_up = 0;
-            } else {
-                stable_count = desired_stable;
-                scale_up -= desired_stable - s.spec();
-            }
+    if let Some(s) = stable
+        && s.spec() < desired_stable
+        && scale_up > 0
+    {
+        if s.spec() + scale_up < desired_stable {
+            stable_count = s.spec() + scale_up;
+            scale_up = 0;
+        } else {
+            stable_count = desired_stable;
+            scale_up -= desired_stable - s.spec();
         }
     }
-    if let Some(r) = new_rs {
-        if r.spec() < desired_new && scale_up > 0 {
-            new_count = if r.spec() + scale_up < desired_new {
-                r.spec() + scale_up
-            } else {
-                desired_new
-            };
-        }
+    if let Some(r) = new_rs
+        && r.spec() < desired_new
+        && scale_up > 0
+    {
+        new_count = if r.spec() + scale_up < desired_new {
+            r.spec() + scale_up
+        } else {
+            desired_new
+        };
     }
 
     let others: Vec<&ReplicaSet> = other_rss.iter().collect();
@@ -395,8 +416,8 @@ pub fn basic_canary_counts(
 
     let min_available = n - max_unavailable(rollout);
     let increasing = new_rs.is_none_or(|r| desired_new >= r.spec());
-    let to_scale_down =
-        replicas_for_scale_down(new_rs, !increasing) + replicas_for_scale_down(stable_rs, increasing);
+    let to_scale_down = replicas_for_scale_down(new_rs, !increasing)
+        + replicas_for_scale_down(stable_rs, increasing);
     if to_scale_down <= min_available {
         return Counts {
             canary: new_count,
@@ -406,12 +427,24 @@ pub fn basic_canary_counts(
     let scale_down = to_scale_down - min_available;
     if !increasing {
         new_count = scale_down_count(new_rs, desired_new, scale_down, new_count);
-        (new_count, stable_count) =
-            adjust_within_limits(new_rs, stable, new_count, stable_count, max_allowed, min_available);
+        (new_count, stable_count) = adjust_within_limits(
+            new_rs,
+            stable,
+            new_count,
+            stable_count,
+            max_allowed,
+            min_available,
+        );
     } else if let Some(s) = stable {
         stable_count = scale_down_count(Some(s), desired_stable, scale_down, stable_count);
-        (stable_count, new_count) =
-            adjust_within_limits(Some(s), new_rs, stable_count, new_count, max_allowed, min_available);
+        (stable_count, new_count) = adjust_within_limits(
+            Some(s),
+            new_rs,
+            stable_count,
+            new_count,
+            max_allowed,
+            min_available,
+        );
     }
     Counts {
         canary: new_count,
@@ -419,7 +452,12 @@ pub fn basic_canary_counts(
     }
 }
 
-fn scale_down_count(drain: Option<&ReplicaSet>, desired: i32, scale_down: i32, current: i32) -> i32 {
+fn scale_down_count(
+    drain: Option<&ReplicaSet>,
+    desired: i32,
+    scale_down: i32,
+    current: i32,
+) -> i32 {
     match drain {
         Some(d) if d.spec() > desired => desired.max(d.spec() - scale_down),
         _ => current,
@@ -547,20 +585,32 @@ pub fn at_desired_replica_counts(
     other_rss: &[ReplicaSet],
     weights: Option<TrafficWeights>,
 ) -> bool {
-    let Some(c) = rollout.canary() else { return false };
+    let Some(c) = rollout.canary() else {
+        return false;
+    };
     let routed = c.traffic_routing.is_some();
     let desired = if routed {
         traffic_routed_counts_with(rollout, weights, new_rs, stable_rs)
     } else {
         basic_canary_counts(rollout, new_rs, stable_rs, other_rss)
     };
-    if !replica_progress_threshold_met(c.replica_progress_threshold.as_ref(), new_rs, desired.canary) {
+    if !replica_progress_threshold_met(
+        c.replica_progress_threshold.as_ref(),
+        new_rs,
+        desired.canary,
+    ) {
         return false;
     }
     if (!routed || !c.dynamic_stable_scale) && !all_desired_are_created(stable_rs, desired.stable) {
         return false;
     }
-    if !routed && other_rss.iter().map(|r| i64::from(r.available_replicas)).sum::<i64>() != 0 {
+    if !routed
+        && other_rss
+            .iter()
+            .map(|r| i64::from(r.available_replicas))
+            .sum::<i64>()
+            != 0
+    {
         return false;
     }
     true
@@ -594,7 +644,9 @@ pub fn blue_green_new_rs_replicas(
     let active = if st.active_selector.is_empty() {
         None
     } else {
-        all_rss.iter().find(|r| r.pod_template_hash == st.active_selector)
+        all_rss
+            .iter()
+            .find(|r| r.pod_template_hash == st.active_selector)
     };
     let Some(active) = active else {
         return Ok(desired);

@@ -53,9 +53,11 @@ impl Val {
             },
             serde_json::Value::String(s) => Val::Str(s.clone()),
             serde_json::Value::Array(a) => Val::List(a.iter().map(Val::from_json).collect()),
-            serde_json::Value::Object(o) => {
-                Val::Map(o.iter().map(|(k, v)| (k.clone(), Val::from_json(v))).collect())
-            }
+            serde_json::Value::Object(o) => Val::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -182,9 +184,15 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (usize, String)> {
             }
             let text: String = src[start..i].chars().filter(|c| *c != '_').collect();
             let tok = if is_float {
-                Tok::Float(text.parse().map_err(|_| (start, format!("bad number {text}")))?)
+                Tok::Float(
+                    text.parse()
+                        .map_err(|_| (start, format!("bad number {text}")))?,
+                )
             } else {
-                Tok::Int(text.parse().map_err(|_| (start, format!("integer {text} out of range")))?)
+                Tok::Int(
+                    text.parse()
+                        .map_err(|_| (start, format!("integer {text} out of range")))?,
+                )
             };
             out.push((tok, start));
             continue;
@@ -220,7 +228,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, (usize, String)> {
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+            {
                 i += 1;
             }
             out.push((Tok::Ident(src[start..i].to_string()), start));
@@ -297,7 +307,10 @@ impl Parser<'_> {
             self.i += 1;
             Ok(())
         } else {
-            Err((self.offset(), format!("expected {op:?}, found {}", describe(self.peek()))))
+            Err((
+                self.offset(),
+                format!("expected {op:?}, found {}", describe(self.peek())),
+            ))
         }
     }
 
@@ -325,8 +338,13 @@ impl Parser<'_> {
                 "and" => ("&&", 1),
                 "in" => ("in", 1),
                 "not" => {
-                    let next_is_in = matches!(self.toks.get(self.i + 1), Some((Tok::Ident(x), _)) if x == "in");
-                    if next_is_in { ("not in", 2) } else { return None }
+                    let next_is_in =
+                        matches!(self.toks.get(self.i + 1), Some((Tok::Ident(x), _)) if x == "in");
+                    if next_is_in {
+                        ("not in", 2)
+                    } else {
+                        return None;
+                    }
                 }
                 _ => return None,
             },
@@ -392,7 +410,12 @@ impl Parser<'_> {
                         }
                         e = Expr::Member(Box::new(e), name);
                     }
-                    other => return Err((off, format!("expected a field name, found {}", describe(&other)))),
+                    other => {
+                        return Err((
+                            off,
+                            format!("expected a field name, found {}", describe(&other)),
+                        ));
+                    }
                 }
             } else if self.is_op("[") {
                 self.bump();
@@ -436,7 +459,10 @@ impl Parser<'_> {
             }
             Tok::Op(".") if self.in_predicate => match self.bump() {
                 Tok::Ident(name) => Ok(Expr::Member(Box::new(Expr::Pointer), name)),
-                other => Err((off, format!("expected a field name, found {}", describe(&other)))),
+                other => Err((
+                    off,
+                    format!("expected a field name, found {}", describe(&other)),
+                )),
             },
             Tok::Ident(name) => match name.as_str() {
                 "true" => Ok(Expr::Lit(Val::Bool(true))),
@@ -644,7 +670,10 @@ impl Condition {
         };
         let ast = p.expr(0).map_err(err)?;
         if p.peek() != &Tok::End {
-            return Err(err((p.offset(), format!("unexpected {}", describe(p.peek())))));
+            return Err(err((
+                p.offset(),
+                format!("unexpected {}", describe(p.peek())),
+            )));
         }
         check(&ast).map_err(|m| err((0, m)))?;
         Ok(Condition {
@@ -665,7 +694,10 @@ impl Condition {
     ///
     /// A message when evaluation fails (index out of range, wrong operand types, ...).
     pub fn eval(&self, result: &Val) -> Result<Val, String> {
-        let cx = Ctx { result, pointer: None };
+        let cx = Ctx {
+            result,
+            pointer: None,
+        };
         cx.eval(&self.ast, 0)
     }
 
@@ -691,7 +723,10 @@ struct Ctx<'a> {
 fn truthy(v: &Val, what: &str) -> Result<bool, String> {
     match v {
         Val::Bool(b) => Ok(*b),
-        other => Err(format!("invalid operation: {what} on {}", other.type_name())),
+        other => Err(format!(
+            "invalid operation: {what} on {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -705,7 +740,9 @@ fn equal(a: &Val, b: &Val) -> bool {
             }
         }
         _ => match (a, b) {
-            (Val::List(x), Val::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q)),
+            (Val::List(x), Val::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
+            }
             _ => a == b,
         },
     }
@@ -719,9 +756,15 @@ impl<'a> Ctx<'a> {
         match e {
             Expr::Lit(v) => Ok(v.clone()),
             Expr::Result => Ok(self.result.clone()),
-            Expr::Pointer => self.pointer.cloned().ok_or_else(|| "# outside a predicate".to_string()),
+            Expr::Pointer => self
+                .pointer
+                .cloned()
+                .ok_or_else(|| "# outside a predicate".to_string()),
             Expr::Array(items) => Ok(Val::List(
-                items.iter().map(|i| self.eval(i, depth + 1)).collect::<Result<_, _>>()?,
+                items
+                    .iter()
+                    .map(|i| self.eval(i, depth + 1))
+                    .collect::<Result<_, _>>()?,
             )),
             Expr::Member(base, name) => {
                 let b = self.eval(base, depth + 1)?;
@@ -770,12 +813,22 @@ impl<'a> Ctx<'a> {
             }
             "??" => {
                 let l = self.eval(a, depth + 1)?;
-                return if l == Val::Nil { self.eval(b, depth + 1) } else { Ok(l) };
+                return if l == Val::Nil {
+                    self.eval(b, depth + 1)
+                } else {
+                    Ok(l)
+                };
             }
             _ => {}
         }
         let (x, y) = (self.eval(a, depth + 1)?, self.eval(b, depth + 1)?);
-        let mismatch = || format!("invalid operation: {op} (mismatched types {} and {})", x.type_name(), y.type_name());
+        let mismatch = || {
+            format!(
+                "invalid operation: {op} (mismatched types {} and {})",
+                x.type_name(),
+                y.type_name()
+            )
+        };
         match op {
             "==" => Ok(Val::Bool(equal(&x, &y))),
             "!=" => Ok(Val::Bool(!equal(&x, &y))),
@@ -844,13 +897,18 @@ impl<'a> Ctx<'a> {
         match self.eval(e, depth + 1)? {
             Val::List(items) => Ok(items),
             Val::Nil => Ok(Vec::new()),
-            other => Err(format!("{name}: expected an array, got {}", other.type_name())),
+            other => Err(format!(
+                "{name}: expected an array, got {}",
+                other.type_name()
+            )),
         }
     }
 
     fn call(&self, name: &str, args: &[Expr], depth: usize) -> Result<Val, String> {
         let arg = |i: usize| -> Result<Val, String> {
-            let e = args.get(i).ok_or_else(|| format!("{name}: missing argument"))?;
+            let e = args
+                .get(i)
+                .ok_or_else(|| format!("{name}: missing argument"))?;
             self.eval(e, depth + 1)
         };
         match name {
@@ -858,11 +916,16 @@ impl<'a> Ctx<'a> {
                 Val::List(l) => Ok(Val::Int(l.len() as i64)),
                 Val::Map(m) => Ok(Val::Int(m.len() as i64)),
                 Val::Str(s) => Ok(Val::Int(s.chars().count() as i64)),
-                other => Err(format!("invalid argument for len (type {})", other.type_name())),
+                other => Err(format!(
+                    "invalid argument for len (type {})",
+                    other.type_name()
+                )),
             },
             "all" | "any" | "none" | "one" | "filter" | "map" | "count" => {
                 let items = self.list_arg(args.first().ok_or("missing argument")?, name, depth)?;
-                let pred = args.get(1).ok_or_else(|| format!("{name}: missing predicate"))?;
+                let pred = args
+                    .get(1)
+                    .ok_or_else(|| format!("{name}: missing predicate"))?;
                 let mut hits = 0usize;
                 let mut out = Vec::new();
                 for item in &items {
@@ -900,11 +963,16 @@ impl<'a> Ctx<'a> {
             "abs" => match arg(0)? {
                 Val::Int(i) => Ok(Val::Int(i.wrapping_abs())),
                 Val::Float(f) => Ok(Val::Float(f.abs())),
-                other => Err(format!("invalid argument for abs (type {})", other.type_name())),
+                other => Err(format!(
+                    "invalid argument for abs (type {})",
+                    other.type_name()
+                )),
             },
             "ceil" | "floor" | "round" => {
                 let v = arg(0)?;
-                let f = v.as_f64().ok_or_else(|| format!("invalid argument for {name} (type {})", v.type_name()))?;
+                let f = v.as_f64().ok_or_else(|| {
+                    format!("invalid argument for {name} (type {})", v.type_name())
+                })?;
                 Ok(Val::Float(match name {
                     "ceil" => f.ceil(),
                     "floor" => f.floor(),
@@ -918,30 +986,48 @@ impl<'a> Ctx<'a> {
                         v => vec![v],
                     }
                 } else {
-                    args.iter().map(|a| self.eval(a, depth + 1)).collect::<Result<_, _>>()?
+                    args.iter()
+                        .map(|a| self.eval(a, depth + 1))
+                        .collect::<Result<_, _>>()?
                 };
                 let mut nums = Vec::with_capacity(vals.len());
                 for v in &vals {
-                    nums.push(v.as_f64().ok_or_else(|| format!("invalid argument for {name} (type {})", v.type_name()))?);
+                    nums.push(v.as_f64().ok_or_else(|| {
+                        format!("invalid argument for {name} (type {})", v.type_name())
+                    })?);
                 }
                 let all_int = vals.iter().all(|v| matches!(v, Val::Int(_)));
                 match name {
                     "sum" => Ok(if all_int {
-                        Val::Int(vals.iter().map(|v| if let Val::Int(i) = v { *i } else { 0 }).fold(0i64, i64::wrapping_add))
+                        Val::Int(
+                            vals.iter()
+                                .map(|v| if let Val::Int(i) = v { *i } else { 0 })
+                                .fold(0i64, i64::wrapping_add),
+                        )
                     } else {
                         Val::Float(nums.iter().sum())
                     }),
-                    "mean" => Ok(if nums.is_empty() { Val::Float(0.0) } else { Val::Float(nums.iter().sum::<f64>() / nums.len() as f64) }),
+                    "mean" => Ok(if nums.is_empty() {
+                        Val::Float(0.0)
+                    } else {
+                        Val::Float(nums.iter().sum::<f64>() / nums.len() as f64)
+                    }),
                     _ => {
                         let mut best: Option<usize> = None;
                         for (i, n) in nums.iter().enumerate() {
                             best = match best {
                                 None => Some(i),
-                                Some(b) if (name == "min" && *n < nums[b]) || (name == "max" && *n > nums[b]) => Some(i),
+                                Some(b)
+                                    if (name == "min" && *n < nums[b])
+                                        || (name == "max" && *n > nums[b]) =>
+                                {
+                                    Some(i)
+                                }
                                 keep => keep,
                             };
                         }
-                        best.and_then(|b| vals.get(b).cloned()).ok_or_else(|| format!("{name}: no values"))
+                        best.and_then(|b| vals.get(b).cloned())
+                            .ok_or_else(|| format!("{name}: no values"))
                     }
                 }
             }
@@ -964,8 +1050,14 @@ impl<'a> Ctx<'a> {
             },
             "isNaN" | "isInf" => {
                 let v = arg(0)?;
-                let f = v.as_f64().ok_or_else(|| format!("{name}: expected float64, got {}", v.type_name()))?;
-                Ok(Val::Bool(if name == "isNaN" { f.is_nan() } else { f.is_infinite() }))
+                let f = v
+                    .as_f64()
+                    .ok_or_else(|| format!("{name}: expected float64, got {}", v.type_name()))?;
+                Ok(Val::Bool(if name == "isNaN" {
+                    f.is_nan()
+                } else {
+                    f.is_infinite()
+                }))
             }
             // Argo's isNil and default look at the metric result itself, not their argument.
             "isNil" => Ok(Val::Bool(*self.result == Val::Nil)),
@@ -1024,7 +1116,9 @@ mod tests {
     use super::*;
 
     fn eval(src: &str, result: Val) -> Result<Val, String> {
-        Condition::parse(src).map_err(|e| e.to_string())?.eval(&result)
+        Condition::parse(src)
+            .map_err(|e| e.to_string())?
+            .eval(&result)
     }
 
     #[test]
@@ -1032,14 +1126,32 @@ mod tests {
         assert_eq!(eval("1 + 2 * 3", Val::Nil), Ok(Val::Int(7)));
         assert_eq!(eval("2 ** 3 ** 2", Val::Nil), Ok(Val::Float(512.0)));
         assert_eq!(eval("7 / 2", Val::Nil), Ok(Val::Float(3.5)));
-        assert_eq!(eval("true || false && false", Val::Nil), Ok(Val::Bool(true)));
+        assert_eq!(
+            eval("true || false && false", Val::Nil),
+            Ok(Val::Bool(true))
+        );
         assert_eq!(eval("not (1 > 2)", Val::Nil), Ok(Val::Bool(true)));
-        assert_eq!(eval("result[-1]", Val::List(vec![Val::Int(1), Val::Int(2)])), Ok(Val::Int(2)));
-        assert_eq!(eval("1 in [1, 2] ? 'y' : 'n'", Val::Nil), Ok(Val::Str("y".into())));
+        assert_eq!(
+            eval("result[-1]", Val::List(vec![Val::Int(1), Val::Int(2)])),
+            Ok(Val::Int(2))
+        );
+        assert_eq!(
+            eval("1 in [1, 2] ? 'y' : 'n'", Val::Nil),
+            Ok(Val::Str("y".into()))
+        );
         assert_eq!(eval("3 not in [1, 2]", Val::Nil), Ok(Val::Bool(true)));
         assert_eq!(eval("result ?? 4", Val::Nil), Ok(Val::Int(4)));
-        assert_eq!(eval("count(result, # > 1)", Val::List(vec![Val::Int(1), Val::Int(5)])), Ok(Val::Int(1)));
-        assert_eq!(eval("max(result)", Val::List(vec![Val::Int(1), Val::Int(5)])), Ok(Val::Int(5)));
+        assert_eq!(
+            eval(
+                "count(result, # > 1)",
+                Val::List(vec![Val::Int(1), Val::Int(5)])
+            ),
+            Ok(Val::Int(1))
+        );
+        assert_eq!(
+            eval("max(result)", Val::List(vec![Val::Int(1), Val::Int(5)])),
+            Ok(Val::Int(5))
+        );
         assert!(eval("result[5]", Val::List(vec![])).is_err());
         assert!(eval("1 == 'a'", Val::Nil).is_err());
         assert!(Condition::parse("result.Name()").is_err());

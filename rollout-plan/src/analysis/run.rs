@@ -35,7 +35,10 @@ impl Phase {
     /// True for Successful, Failed, Error and Inconclusive.
     #[must_use]
     pub fn completed(self) -> bool {
-        matches!(self, Phase::Successful | Phase::Failed | Phase::Error | Phase::Inconclusive)
+        matches!(
+            self,
+            Phase::Successful | Phase::Failed | Phase::Error | Phase::Inconclusive
+        )
     }
 
     fn rank(self) -> u8 {
@@ -314,7 +317,9 @@ impl Limits {
     /// The limits of `metric`.
     #[must_use]
     pub fn of(metric: &Metric) -> Limits {
-        let int = |v: &Option<crate::IntOrString>, d: i64| v.as_ref().and_then(|x| x.as_int()).unwrap_or(d);
+        let int = |v: &Option<crate::IntOrString>, d: i64| {
+            v.as_ref().and_then(|x| x.as_int()).unwrap_or(d)
+        };
         let count = match &metric.count {
             Some(c) => c.as_int(),
             None if metric.interval.as_deref().unwrap_or("").is_empty() => Some(1),
@@ -324,7 +329,10 @@ impl Limits {
             count,
             failure: int(&metric.failure_limit, 0),
             inconclusive: int(&metric.inconclusive_limit, 0),
-            consecutive_error: int(&metric.consecutive_error_limit, DEFAULT_CONSECUTIVE_ERROR_LIMIT),
+            consecutive_error: int(
+                &metric.consecutive_error_limit,
+                DEFAULT_CONSECUTIVE_ERROR_LIMIT,
+            ),
             consecutive_success: int(&metric.consecutive_success_limit, 0),
         }
     }
@@ -345,7 +353,10 @@ pub fn limit_exceeded(metric: &Metric, result: &MetricResult) -> Option<(Phase, 
     if result.inconclusive > l.inconclusive {
         out = Some((
             Phase::Inconclusive,
-            format!("inconclusive ({}) > inconclusiveLimit ({})", result.inconclusive, l.inconclusive),
+            format!(
+                "inconclusive ({}) > inconclusiveLimit ({})",
+                result.inconclusive, l.inconclusive
+            ),
         ));
     }
     if result.consecutive_error > l.consecutive_error {
@@ -369,7 +380,11 @@ pub fn assess_metric(metric: &Metric, result: &MetricResult, terminating: bool) 
         return p;
     }
     let Some(last) = result.measurements.last() else {
-        return if terminating { Phase::Successful } else { Phase::Pending };
+        return if terminating {
+            Phase::Successful
+        } else {
+            Phase::Pending
+        };
     };
     if !last.phase.completed() {
         return Phase::Running;
@@ -381,18 +396,22 @@ pub fn assess_metric(metric: &Metric, result: &MetricResult, terminating: bool) 
     if l.consecutive_success > 0 && result.consecutive_success >= l.consecutive_success {
         return Phase::Successful;
     }
-    if let Some(count) = l.count {
-        if result.count >= count {
-            let failure_applies = l.failure >= 0;
-            let success_applies = l.consecutive_success > 0;
-            return match (failure_applies, success_applies) {
-                (true, true) => Phase::Inconclusive,
-                (false, true) => Phase::Failed,
-                _ => Phase::Successful,
-            };
-        }
+    if let Some(count) = l.count
+        && result.count >= count
+    {
+        let failure_applies = l.failure >= 0;
+        let success_applies = l.consecutive_success > 0;
+        return match (failure_applies, success_applies) {
+            (true, true) => Phase::Inconclusive,
+            (false, true) => Phase::Failed,
+            _ => Phase::Successful,
+        };
     }
-    if terminating { Phase::Successful } else { Phase::Running }
+    if terminating {
+        Phase::Successful
+    } else {
+        Phase::Running
+    }
 }
 
 /// One analysis run's state: its metrics and their results.
@@ -456,7 +475,10 @@ impl RunState {
         self.terminate
             || self.results.iter().any(|r| {
                 !self.is_dry_run(&r.name)
-                    && matches!(r.phase, Some(Phase::Failed | Phase::Error | Phase::Inconclusive))
+                    && matches!(
+                        r.phase,
+                        Some(Phase::Failed | Phase::Error | Phase::Inconclusive)
+                    )
             })
     }
 
@@ -494,7 +516,8 @@ impl RunState {
             if worse {
                 let message = match limit_exceeded(metric, result) {
                     Some((_, why)) => {
-                        let mut m = format!("Metric {:?} assessed {phase} due to {why}", metric.name);
+                        let mut m =
+                            format!("Metric {:?} assessed {phase} due to {why}", metric.name);
                         if !result.message.is_empty() {
                             m.push_str(&format!(": \"Error Message: {}\"", result.message));
                         }
@@ -552,10 +575,10 @@ impl RunState {
                 tasks.push((metric.name.clone(), false));
                 continue;
             };
-            if let (Some(count), Some(r)) = (Limits::of(metric).count, result) {
-                if r.count >= count {
-                    continue;
-                }
+            if let (Some(count), Some(r)) = (Limits::of(metric).count, result)
+                && r.count >= count
+            {
+                continue;
             }
             let Some(interval) = retry_interval(metric, last) else {
                 continue;
@@ -579,10 +602,10 @@ impl RunState {
                 continue;
             }
             let Some(last) = result.and_then(|r| r.measurements.last()) else {
-                if let Some(delay) = metric.initial_delay.as_deref().filter(|d| !d.is_empty()) {
-                    if let (Some(start), Some(d)) = (self.started_at, parse_millis(delay)) {
-                        consider(start + d);
-                    }
+                if let Some(delay) = metric.initial_delay.as_deref().filter(|d| !d.is_empty())
+                    && let (Some(start), Some(d)) = (self.started_at, parse_millis(delay))
+                {
+                    consider(start + d);
                 }
                 continue;
             };
@@ -592,10 +615,11 @@ impl RunState {
                 }
                 continue;
             };
-            if let (Some(count), Some(r)) = (Limits::of(metric).count, result) {
-                if r.count >= count && last.phase != Phase::Error {
-                    continue;
-                }
+            if let (Some(count), Some(r)) = (Limits::of(metric).count, result)
+                && r.count >= count
+                && last.phase != Phase::Error
+            {
+                continue;
             }
             if let Some(interval) = retry_interval(metric, last) {
                 consider(finished + interval);

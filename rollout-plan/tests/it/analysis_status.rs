@@ -15,7 +15,11 @@ fn secs(v: &Value) -> Option<i64> {
 fn metric(v: &Value) -> Metric {
     let mut v = v.clone();
     // The fixtures name the provider kind as a bare string; the model wants a provider block.
-    if let Some(p) = v.get("provider").and_then(Value::as_str).map(str::to_string) {
+    if let Some(p) = v
+        .get("provider")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
         v["provider"] = json!({ p: {} });
     }
     Metric::from_json(&v).unwrap()
@@ -55,14 +59,24 @@ fn result(v: &Value) -> MetricResult {
 
 fn run_state(v: &Value) -> RunState {
     RunState {
-        metrics: v["metrics"].as_array().unwrap().iter().map(metric).collect(),
+        metrics: v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(metric)
+            .collect(),
         dry_run: v["dryRun"]
             .as_array()
             .map(|d| d.iter().map(|s| s.as_str().unwrap().to_string()).collect())
             .unwrap_or_default(),
         terminate: v["terminate"].as_bool().unwrap_or(false),
         started_at: secs(&v["startedAt"]),
-        results: v["metricResults"].as_array().unwrap().iter().map(result).collect(),
+        results: v["metricResults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(result)
+            .collect(),
     }
 }
 
@@ -87,10 +101,17 @@ fn provider_value(v: &Value) -> ProviderValue {
         "string" => ProviderValue::Value(Val::Str(value.as_str().unwrap().to_string())),
         "json" => ProviderValue::Value(Val::from_json(value)),
         "floatList" => ProviderValue::Value(Val::List(
-            value.as_array().unwrap().iter().map(|x| Val::Float(f(x))).collect(),
+            value
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| Val::Float(f(x)))
+                .collect(),
         )),
         "promScalar" => ProviderValue::PromScalar(f(value)),
-        "promVector" => ProviderValue::PromVector(value.as_array().unwrap().iter().map(f).collect()),
+        "promVector" => {
+            ProviderValue::PromVector(value.as_array().unwrap().iter().map(f).collect())
+        }
         "promMatrix" => ProviderValue::PromMatrix(
             value
                 .as_array()
@@ -123,7 +144,8 @@ fn check(case: &Value) -> Vec<String> {
             cmp("phase", json!(p.to_string()), &exp["phase"]);
         }
         "assessMetricFailureInconclusiveOrError" => {
-            let (p, m) = limit_exceeded(&metric(&case["metric"]), &result(&case["result"])).unwrap();
+            let (p, m) =
+                limit_exceeded(&metric(&case["metric"]), &result(&case["result"])).unwrap();
             cmp("phase", json!(p.to_string()), &exp["phase"]);
             cmp("message", json!(m), &exp["message"]);
         }
@@ -133,11 +155,18 @@ fn check(case: &Value) -> Vec<String> {
             cmp("phase", json!(a.phase.to_string()), &exp["phase"]);
             cmp("message", json!(a.message), &exp["message"]);
             if let Some(s) = exp.get("dryRunSummary") {
-                cmp("dryRunSummary", serde_json::to_value(a.dry_run_summary).unwrap(), s);
+                cmp(
+                    "dryRunSummary",
+                    serde_json::to_value(a.dry_run_summary).unwrap(),
+                    s,
+                );
             }
             if let Some(phases) = exp.get("metricPhases").and_then(Value::as_object) {
                 for (name, p) in phases {
-                    let actual = run.result(name).and_then(|r| r.phase).map(|p| p.to_string());
+                    let actual = run
+                        .result(name)
+                        .and_then(|r| r.phase)
+                        .map(|p| p.to_string());
                     cmp(name, json!(actual), p);
                 }
             }
@@ -215,5 +244,10 @@ fn all_144_analysis_cases_match_argo() {
         }
     }
     assert_eq!(total, 144);
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -82,8 +82,10 @@ fn run(case: &Value) -> Value {
             );
             serde_json::json!({"canary": c, "stable": s})
         }
-        "trafficWeightToReplicas" => serde_json::json!({"replicas": replicas::traffic_weight_to_replicas(
-            i(&input["replicas"]), i(&input["weight"]), i(&input["maxWeight"]))}),
+        "trafficWeightToReplicas" => {
+            serde_json::json!({"replicas": replicas::traffic_weight_to_replicas(
+            i(&input["replicas"]), i(&input["weight"]), i(&input["maxWeight"]))})
+        }
         "resolveFenceposts" => match replicas::resolve_fenceposts(
             int_or_string(&input["maxSurge"]).as_ref(),
             int_or_string(&input["maxUnavailable"]).as_ref(),
@@ -94,16 +96,23 @@ fn run(case: &Value) -> Value {
         },
         "maxSurge" => serde_json::json!({"value": replicas::max_surge(&rollout())}),
         "maxUnavailable" => serde_json::json!({"value": replicas::max_unavailable(&rollout())}),
-        "currentSetWeight" => serde_json::json!({"weight": replicas::current_set_weight(&rollout())}),
+        "currentSetWeight" => {
+            serde_json::json!({"weight": replicas::current_set_weight(&rollout())})
+        }
         "canaryReplicasOrWeight" => {
-            let (r, w) =
-                replicas::canary_replicas_or_weight(&rollout(), new_rs.as_ref(), stable_rs.as_ref());
+            let (r, w) = replicas::canary_replicas_or_weight(
+                &rollout(),
+                new_rs.as_ref(),
+                stable_rs.as_ref(),
+            );
             serde_json::json!({"replicas": r, "weight": w})
         }
         "replicasForScaleDown" => serde_json::json!({"value": replicas::replicas_for_scale_down(
             rs(&input["rs"]).as_ref(), input["ignoreAvailability"].as_bool().unwrap())}),
-        "allDesiredAreAvailable" => serde_json::json!({"value": replicas::all_desired_are_available(
-            rs(&input["rs"]).as_ref(), i(&input["desired"]))}),
+        "allDesiredAreAvailable" => {
+            serde_json::json!({"value": replicas::all_desired_are_available(
+            rs(&input["rs"]).as_ref(), i(&input["desired"]))})
+        }
         "replicaProgressThresholdMet" => {
             let t = &input["threshold"];
             let threshold = (!t.is_null()).then(|| ReplicaProgressThreshold {
@@ -117,9 +126,11 @@ fn run(case: &Value) -> Value {
             serde_json::json!({"value": replicas::replica_progress_threshold_met(
                 threshold.as_ref(), rs(&input["rs"]).as_ref(), i(&input["desired"]))})
         }
-        "atDesiredReplicaCountsForCanary" => serde_json::json!({"value": replicas::at_desired_replica_counts(
+        "atDesiredReplicaCountsForCanary" => {
+            serde_json::json!({"value": replicas::at_desired_replica_counts(
             &rollout(), new_rs.as_ref(), stable_rs.as_ref(), &rss(&case["otherRSs"]),
-            weights(&case["trafficWeights"]))}),
+            weights(&case["trafficWeights"]))})
+        }
         "newRSNewReplicas" => match replicas::blue_green_new_rs_replicas(
             &rollout(),
             &rss(&case["allRSs"]),
@@ -152,13 +163,21 @@ fn all_177_canary_replica_cases_match_argo() {
                 if &actual[k] != v {
                     failures.push(format!(
                         "{} {}#{} {:?}: {k} expected {v}, got {}",
-                        group["id"], case["source"]["test"], case["source"]["index"],
-                        case["name"].as_str().unwrap_or(""), actual[k]
+                        group["id"],
+                        case["source"]["test"],
+                        case["source"]["index"],
+                        case["name"].as_str().unwrap_or(""),
+                        actual[k]
                     ));
                 }
             }
         }
     }
     assert_eq!(total, 177);
-    assert!(failures.is_empty(), "{} of {total} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
