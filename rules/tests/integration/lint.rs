@@ -1,0 +1,1 @@
+//! Lint checks: a positive and a negative case each.

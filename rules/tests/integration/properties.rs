@@ -1,0 +1,61 @@
+//! Property tests: no input makes the checker panic.
+
+use proptest::prelude::*;
+use rules::{Dialect, ParseOptions};
+
+use crate::check;
+
+/// YAML-ish text built from rule-file fragments, so that the parser gets past the scanner.
+fn yamlish() -> impl Strategy<Value = String> {
+    let frag = prop_oneof![
+        Just("groups:\n".to_string()),
+        Just("- name: g\n".to_string()),
+        Just("  rules:\n".to_string()),
+        Just("  - record: a:b\n".to_string()),
+        Just("    alert: A\n".to_string()),
+        Just("    expr: |\n      sum(rate(x[5m]))\n".to_string()),
+        Just("    labels: {a: &x b, c: *x}\n".to_string()),
+        Just("    <<: *x\n".to_string()),
+        Just("---\n".to_string()),
+        Just("    annotations:\n      s: \"{{ $labels.a }\"\n".to_string()),
+        Just("kind: PrometheusRule\nspec:\n".to_string()),
+        "[ -~]{0,12}\n",
+        "    expr: [a-z(){}\\[\\]=~\"0-9:,.+*/ ]{0,30}\n",
+    ];
+    prop::collection::vec(frag, 0..12).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let src = String::from_utf8_lossy(&bytes);
+        let _ = check(&src, Dialect::V3, false);
+        let _ = check(&src, Dialect::V2, true);
+    }
+
+    #[test]
+    fn arbitrary_yaml_never_panics(src in yamlish()) {
+        for d in [Dialect::V2, Dialect::V3] {
+            let diags = check(&src, d, false);
+            for x in &diags {
+                prop_assert!(x.line >= 1 && x.column >= 1, "{x}");
+            }
+        }
+        let _ = rules::parse("t.yml", &src, &ParseOptions::default());
+    }
+
+    #[test]
+    fn arbitrary_expressions_never_panic(expr in "[a-z_(){}\\[\\]=~!\"'`@0-9:,.+*/^ #\\\\-]{0,40}") {
+        let src = format!("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: {expr:?}\n");
+        let _ = check(&src, Dialect::V3, false);
+        let _ = check(&src, Dialect::V2, true);
+    }
+
+    #[test]
+    fn arbitrary_templates_never_panic(t in "[{}$.a-z \"()|:=-]{0,40}") {
+        let src = format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations:\n      a: {t:?}\n");
+        let _ = check(&src, Dialect::V3, false);
+    }
+}
