@@ -251,7 +251,7 @@ mod tests {
         let err = Manifest::from_json("full_20260102030405.manifest.json", &v2.to_json());
         assert!(matches!(err, Err(Error::ManifestField { field: "format_version", .. })));
         let err = Manifest::from_json("k", b"{\n  \"format_version\": x}").unwrap_err();
-        assert!(matches!(err, Error::Manifest { line: 2, column: 20, .. }), "{err:?}");
+        assert!(matches!(err, Error::Manifest { line: 2, column: 21, .. }), "{err:?}");
     }
 
     #[test]
