@@ -1,1 +1,248 @@
-//! Lint checks: a positive and a negative case each.
+//! Lint checks: a positive and a negative case each, plus configuration and disabling.
+
+use rules::lint::{CHECKS, LintConfig};
+use rules::{CheckOptions, Checker, Diagnostic, Dialect};
+
+fn lint_with(cfg: LintConfig, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+    let mut c = Checker::new(CheckOptions {
+        dialect: Dialect::V3,
+        lint: cfg,
+        ..CheckOptions::default()
+    });
+    for (name, src) in files {
+        c.add_source(name, src);
+    }
+    c.finish()
+}
+
+/// An alert that passes every default check, with `EXPR` and extra fields substituted.
+fn alert(expr: &str, extra: &str) -> String {
+    format!(
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: {expr}\n        for: 5m\n        labels:\n          severity: page\n        annotations:\n          summary: s\n          description: d\n{extra}"
+    )
+}
+
+fn record(name: &str, expr: &str) -> String {
+    format!("groups:\n  - name: g\n    rules:\n      - record: {name}\n        expr: {expr}\n")
+}
+
+fn codes(src: &str) -> Vec<String> {
+    lint_with(LintConfig::default(), &[("t.yml", src)]).into_iter().map(|d| d.code).collect()
+}
+
+fn has(src: &str, code: &str) -> bool {
+    codes(src).iter().any(|c| c == code)
+}
+
+#[test]
+fn clean_rules_have_no_findings() {
+    let c = codes(&alert("sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m])) > 1", ""));
+    assert!(c.is_empty(), "{c:?}");
+    let c = codes(&record("job:http_requests:rate5m", "sum by (job) (rate(http_requests_total[5m]))"));
+    assert!(c.is_empty(), "{c:?}");
+}
+
+#[test]
+fn histogram_quantile_without_le() {
+    let code = "lint/histogram-quantile-without-le";
+    assert!(has(&record("job:x:p99", "histogram_quantile(0.99, sum by (job) (rate(x_bucket[5m])))"), code));
+    assert!(has(&record("job:x:p99", "histogram_quantile(0.99, sum without (le) (rate(x_bucket[5m])))"), code));
+    assert!(!has(&record("job:x:p99", "histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[5m])))"), code));
+}
+
+#[test]
+fn rate_range_too_short() {
+    let code = "lint/rate-range-too-short";
+    assert!(has(&record("job:x:rate", "rate(x_total[30s])"), code));
+    assert!(!has(&record("job:x:rate", "rate(x_total[1m])"), code));
+    let cfg = LintConfig { scrape_interval_ms: 60_000, ..LintConfig::default() };
+    let d = lint_with(cfg, &[("t.yml", &record("job:x:rate", "rate(x_total[2m])"))]);
+    assert!(d.iter().any(|x| x.code == code));
+}
+
+#[test]
+fn rate_on_non_counter() {
+    let code = "lint/rate-on-non-counter";
+    assert!(has(&record("job:x:rate", "rate(node_memory_free_bytes[5m])"), code));
+    assert!(!has(&record("job:x:rate", "rate(http_requests_total[5m])"), code));
+    assert!(!has(&record("job:x:rate", "rate(request_duration_seconds_count[5m])"), code));
+}
+
+#[test]
+fn counter_without_rate() {
+    let code = "lint/counter-without-rate";
+    assert!(has(&alert("http_errors_total > 100", ""), code));
+    assert!(!has(&alert("rate(http_errors_total[5m]) > 100", ""), code));
+}
+
+#[test]
+fn template_label_missing() {
+    let code = "lint/template-label-missing";
+    let src = alert("sum by (job) (rate(x_total[5m])) > 1", "          where: \"{{ $labels.instance }}\"\n");
+    let d = lint_with(LintConfig::default(), &[("t.yml", &src)]);
+    let f = d.iter().find(|x| x.code == code).expect("finding");
+    assert_eq!((f.line, f.column), (12, 18));
+    assert!(!has(&alert("sum by (job, instance) (rate(x_total[5m])) > 1", "          where: \"{{ $labels.instance }}\"\n"), code));
+    assert!(!has(&alert("rate(x_total[5m]) > 1", "          where: \"{{ $labels.instance }}\"\n"), code));
+}
+
+#[test]
+fn alert_for() {
+    let code = "lint/alert-for";
+    let no_for = alert("up == 0", "").replace("        for: 5m\n", "");
+    assert!(has(&no_for, code));
+    let short = alert("up == 0", "").replace("for: 5m", "for: 30s").replace("  - name: g\n", "  - name: g\n    interval: 1m\n");
+    assert!(has(&short, code));
+    assert!(!has(&alert("up == 0", ""), code));
+}
+
+#[test]
+fn alert_no_condition() {
+    let code = "lint/alert-no-condition";
+    assert!(has(&alert("sum(up)", ""), code));
+    assert!(has(&alert("up > bool 1", ""), code));
+    assert!(!has(&alert("up == 0", ""), code));
+    assert!(!has(&alert("absent(up{job=\"a\"})", ""), code));
+    assert!(!has(&alert("up unless down", ""), code));
+}
+
+#[test]
+fn record_name_format() {
+    let code = "lint/record-name-format";
+    assert!(has(&record("http_requests_rate", "rate(http_requests_total[5m])"), code));
+    assert!(has(&record("job:http_requests", "rate(http_requests_total[5m])"), code));
+    assert!(!has(&record("job:http_requests:rate5m", "rate(http_requests_total[5m])"), code));
+}
+
+#[test]
+fn undefined_recorded_series_across_files() {
+    let code = "lint/undefined-recorded-series";
+    let user = record("job:errors:ratio5m", "job:errors:rate5m / job:requests:rate5m");
+    let defs = "groups:\n  - name: d\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[5m]))\n      - record: job:requests:rate5m\n        expr: sum by (job) (rate(requests_total[5m]))\n";
+    let alone = lint_with(LintConfig::default(), &[("a.yml", &user)]);
+    assert_eq!(alone.iter().filter(|d| d.code == code).count(), 2);
+    let both = lint_with(LintConfig::default(), &[("a.yml", &user), ("b.yml", defs)]);
+    assert!(!both.iter().any(|d| d.code == code), "{both:?}");
+}
+
+#[test]
+fn recording_cycle() {
+    let code = "lint/recording-cycle";
+    let src = "groups:\n  - name: g\n    rules:\n      - record: a:x:sum\n        expr: b:x:sum + 1\n      - record: b:x:sum\n        expr: a:x:sum + 1\n      - record: c:x:sum\n        expr: a:x:sum\n";
+    let d = lint_with(LintConfig::default(), &[("t.yml", src)]);
+    let cyc: Vec<_> = d.iter().filter(|x| x.code == code).map(|x| x.rule.clone().unwrap()).collect();
+    assert_eq!(cyc, vec!["a:x:sum", "b:x:sum"]);
+    assert!(!has(&record("a:x:sum", "sum(x_total)"), code));
+}
+
+#[test]
+fn required_labels_and_annotations() {
+    let cfg = LintConfig {
+        required_labels: vec![("severity".into(), vec!["critical".into(), "warning".into()])],
+        required_annotations: vec!["runbook_url".into()],
+        ..LintConfig::default()
+    };
+    let d = lint_with(cfg.clone(), &[("t.yml", &alert("up == 0", ""))]);
+    assert!(d.iter().any(|x| x.code == "lint/required-label" && x.message.contains("not one of")));
+    assert!(d.iter().any(|x| x.code == "lint/required-annotation" && x.message.contains("runbook_url")));
+    let ok = alert("up == 0", "          runbook_url: http://x\n").replace("severity: page", "severity: critical");
+    let d = lint_with(cfg, &[("t.yml", &ok)]);
+    assert!(!d.iter().any(|x| x.code.starts_with("lint/required")), "{d:?}");
+    assert!(has(&alert("up == 0", "").replace("          severity: page\n", "          team: a\n"), "lint/required-label"));
+}
+
+#[test]
+fn regex_not_needed() {
+    let code = "lint/regex-not-needed";
+    assert!(has(&alert("up{job=~\"api\"} == 0", ""), code));
+    assert!(has(&alert("up{job=~\"^api.*$\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=~\"api|web\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=\"api\"} == 0", ""), code));
+}
+
+#[test]
+fn duplicate_alert_across_groups_and_files() {
+    let code = "lint/duplicate-alert";
+    let a = alert("up == 0", "");
+    let b = a.replace("name: g", "name: h");
+    let d = lint_with(LintConfig::default(), &[("a.yml", &a), ("b.yml", &b)]);
+    assert!(d.iter().any(|x| x.code == code && x.file == "b.yml"));
+    let c = b.replace("up == 0", "up == 1");
+    let d = lint_with(LintConfig::default(), &[("a.yml", &a), ("c.yml", &c)]);
+    assert!(!d.iter().any(|x| x.code == code));
+}
+
+#[test]
+fn impossible_vector_matching() {
+    let code = "lint/impossible-vector-matching";
+    assert!(has(&alert("sum by (job) (a_total) / on(instance) sum by (instance) (b_total) > 1", ""), code));
+    assert!(!has(&alert("sum by (job) (a_total) / on(job) sum by (job) (b_total) > 1", ""), code));
+}
+
+#[test]
+fn group_interval_long() {
+    let code = "lint/group-interval-long";
+    let src = alert("up == 0", "").replace("  - name: g\n", "  - name: g\n    interval: 10m\n");
+    assert!(has(&src, code));
+    assert!(!has(&alert("up == 0", ""), code));
+}
+
+#[test]
+fn topk_in_alert() {
+    assert!(has(&alert("topk(3, rate(x_total[5m])) > 1", ""), "lint/topk-in-alert"));
+    assert!(!has(&alert("max(rate(x_total[5m])) > 1", ""), "lint/topk-in-alert"));
+}
+
+#[test]
+fn value_in_label() {
+    let src = alert("up == 0", "").replace("severity: page", "severity: page\n          v: \"{{ $value }}\"");
+    assert!(has(&src, "lint/value-in-label"));
+    assert!(!has(&alert("up == 0", ""), "lint/value-in-label"));
+}
+
+#[test]
+fn label_replace_regex() {
+    let code = "lint/label-replace-regex";
+    assert!(has(&record("a:b:c", "label_replace(up, \"x\", \"$1\", \"instance\", \"(\")"), code));
+    assert!(has(&record("a:b:c", "label_replace(up, \"0x\", \"$1\", \"instance\", \"(.*)\")"), code));
+    assert!(!has(&record("a:b:c", "label_replace(up, \"x\", \"$1\", \"instance\", \"(.*):.*\")"), code));
+}
+
+#[test]
+fn checks_can_be_disabled_globally_per_file_and_per_rule() {
+    let code = "lint/alert-no-condition";
+    let src = alert("sum(up)", "");
+    let mut cfg = LintConfig::default();
+    cfg.disabled.insert(code.to_string());
+    assert!(!lint_with(cfg, &[("t.yml", &src)]).iter().any(|d| d.code == code));
+    let per_file = format!("# rules file/disable {code}\n{src}");
+    assert!(!has(&per_file, code));
+    let per_rule = src.replace("      - alert: A\n", &format!("      # rules disable {code}\n      - alert: A\n"));
+    assert!(!has(&per_rule, code));
+}
+
+#[test]
+fn severity_can_be_overridden() {
+    let cfg = LintConfig {
+        severities: vec![("lint/alert-no-condition".into(), rules::Severity::Error)],
+        ..LintConfig::default()
+    };
+    let d = lint_with(cfg, &[("t.yml", &alert("sum(up)", ""))]);
+    assert!(d.iter().any(|x| x.code == "lint/alert-no-condition" && x.is_error()));
+}
+
+#[test]
+fn every_check_is_documented_and_tested_here() {
+    let this = include_str!("lint.rs");
+    for c in CHECKS {
+        assert!(!c.what.is_empty() && !c.why.is_empty() && !c.fix.is_empty(), "{}", c.code);
+        let tested = this.matches(&format!("\"{}\"", c.code)).count();
+        assert!(tested >= 1, "{} has no test", c.code);
+    }
+}
+
+#[test]
+fn validate_only_runs_no_lint() {
+    let d = crate::check(&alert("sum(up)", ""), Dialect::V3, true);
+    assert!(d.is_empty(), "{d:?}");
+}
