@@ -52,6 +52,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A rollout cannot be planned.
+    #[error("rollout {rollout:?} cannot be planned: {message}")]
+    Plan {
+        /// The rollout's name.
+        rollout: String,
+        /// Why.
+        message: String,
+    },
     /// A scenario for the simulator is inconsistent.
     #[error("scenario: {message}")]
     Scenario {

@@ -3,4 +3,5 @@
 
 mod analysis_status;
 mod canary_replicas;
+mod planning;
 mod validation;
