@@ -34,6 +34,7 @@ mod names;
 mod parse;
 mod promql;
 mod re2;
+pub mod slo;
 mod template;
 mod validate;
 mod yaml;

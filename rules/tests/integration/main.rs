@@ -5,6 +5,7 @@ mod conformance;
 mod differential;
 mod lint;
 mod properties;
+mod slo;
 
 use rules::{CheckOptions, Checker, Diagnostic, Dialect, Severity};
 
