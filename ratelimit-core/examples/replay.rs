@@ -30,12 +30,19 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
     let mut burst = None;
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value; {USAGE}"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value; {USAGE}"))
+        };
         match flag.as_str() {
             "--algorithm" => algorithm = Some(value("--algorithm")?),
             "--limit" => {
                 let v = value("--limit")?;
-                limit = Some(v.parse::<u64>().map_err(|_| format!("--limit: expected a positive integer, got {v:?}"))?);
+                limit = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("--limit: expected a positive integer, got {v:?}"))?,
+                );
             }
             "--period" => {
                 let v = value("--period")?;
@@ -43,7 +50,10 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             }
             "--burst" => {
                 let v = value("--burst")?;
-                burst = Some(v.parse::<u64>().map_err(|_| format!("--burst: expected a positive integer, got {v:?}"))?);
+                burst = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("--burst: expected a positive integer, got {v:?}"))?,
+                );
             }
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
@@ -64,13 +74,18 @@ fn run() -> Result<(), String> {
         quota = quota.burst(b);
     }
     let quota = quota.build().map_err(|e| e.to_string())?;
-    let alg = AnyAlgorithm::from_name(&args.algorithm, quota).map_err(|e| format!("--algorithm: {e}"))?;
+    let alg =
+        AnyAlgorithm::from_name(&args.algorithm, quota).map_err(|e| format!("--algorithm: {e}"))?;
     let trace = read_trace("<stdin>", io::stdin().lock()).map_err(|e| e.to_string())?;
-    let limiter = KeyedBuilder::new(alg).clock(ManualClock::new(0)).build::<String>().map_err(|e| e.to_string())?;
+    let limiter = KeyedBuilder::new(alg)
+        .clock(ManualClock::new(0))
+        .build::<String>()
+        .map_err(|e| e.to_string())?;
     let mut out = BufWriter::new(io::stdout().lock());
     for req in &trace {
         let d = limiter.check_at(&req.key, req.t_ns(), req.cost);
-        writeln!(out, "{}", if d.allowed() { "allow" } else { "deny" }).map_err(|e| format!("cannot write stdout: {e}"))?;
+        writeln!(out, "{}", if d.allowed() { "allow" } else { "deny" })
+            .map_err(|e| format!("cannot write stdout: {e}"))?;
     }
     out.flush().map_err(|e| format!("cannot write stdout: {e}"))
 }

@@ -25,7 +25,9 @@ impl MonotonicClock {
     /// A clock whose origin is now.
     #[must_use]
     pub fn new() -> MonotonicClock {
-        MonotonicClock { origin: Instant::now() }
+        MonotonicClock {
+            origin: Instant::now(),
+        }
     }
 }
 
@@ -63,7 +65,9 @@ impl ManualClock {
     /// A clock reading `now_ns`.
     #[must_use]
     pub fn new(now_ns: u64) -> ManualClock {
-        ManualClock { now: Arc::new(AtomicU64::new(now_ns)) }
+        ManualClock {
+            now: Arc::new(AtomicU64::new(now_ns)),
+        }
     }
 
     /// Sets the time (it may go backwards: tests use that to check robustness).
@@ -76,7 +80,9 @@ impl ManualClock {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         let _ = self
             .now
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some(t.saturating_add(by)));
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some(t.saturating_add(by))
+            });
     }
 }
 

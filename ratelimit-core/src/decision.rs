@@ -94,7 +94,7 @@ impl Decision {
     /// Units that could still be admitted right now after this decision (rounded down).
     #[must_use]
     pub fn remaining(&self) -> u64 {
-        if self.unit == 0 { 0 } else { clamp64(self.rem_num / self.unit) }
+        self.rem_num.checked_div(self.unit).map_or(0, clamp64)
     }
 
     /// Nanoseconds until the state is back to that of a fresh key (full bucket, empty windows)
@@ -151,8 +151,16 @@ impl Decision {
         let shadowed = allowed && decisions.iter().any(|d| d.shadowed);
         let too_big = decisions.iter().any(|d| d.too_big);
         let remaining = decisions.iter().map(Decision::remaining).min().unwrap_or(0);
-        let reset = decisions.iter().map(Decision::reset_after_ns).max().unwrap_or(0);
-        let retry = decisions.iter().filter_map(Decision::retry_after_ns).max().unwrap_or(0);
+        let reset = decisions
+            .iter()
+            .map(Decision::reset_after_ns)
+            .max()
+            .unwrap_or(0);
+        let retry = decisions
+            .iter()
+            .filter_map(Decision::retry_after_ns)
+            .max()
+            .unwrap_or(0);
         let mut d = Decision::plain(
             allowed,
             out.limit,
@@ -190,11 +198,19 @@ impl Decision {
         let mut h = vec![
             (
                 "RateLimit-Policy",
-                format!("\"{name}\";q={};w={}", self.policy_limit, secs_ceil(self.policy_period)),
+                format!(
+                    "\"{name}\";q={};w={}",
+                    self.policy_limit,
+                    secs_ceil(self.policy_period)
+                ),
             ),
             (
                 "RateLimit",
-                format!("\"{name}\";r={};t={}", self.remaining(), secs_ceil(self.reset_after_ns())),
+                format!(
+                    "\"{name}\";r={};t={}",
+                    self.remaining(),
+                    secs_ceil(self.reset_after_ns())
+                ),
             ),
         ];
         if let Some(r) = self.retry_after_ns() {
@@ -229,7 +245,10 @@ impl Decision {
         let mut h = vec![
             ("X-RateLimit-Limit", self.limit.to_string()),
             ("X-RateLimit-Remaining", self.remaining().to_string()),
-            ("X-RateLimit-Reset", secs_ceil(self.reset_after_ns()).to_string()),
+            (
+                "X-RateLimit-Reset",
+                secs_ceil(self.reset_after_ns()).to_string(),
+            ),
         ];
         if let Some(r) = self.retry_after_ns() {
             h.push(("Retry-After", secs_ceil(r).to_string()));

@@ -60,7 +60,11 @@ impl<A: Algorithm> DirectBuilder<A, MonotonicClock> {
     /// Starts a builder (monotonic clock, enforcing, no observer).
     #[must_use]
     pub fn new(alg: A) -> DirectBuilder<A, MonotonicClock> {
-        DirectBuilder { alg, clock: MonotonicClock::new(), opts: Options::default() }
+        DirectBuilder {
+            alg,
+            clock: MonotonicClock::new(),
+            opts: Options::default(),
+        }
     }
 }
 
@@ -68,7 +72,11 @@ impl<A: Algorithm, C: Clock> DirectBuilder<A, C> {
     /// Uses `clock` for "now".
     #[must_use]
     pub fn clock<C2: Clock>(self, clock: C2) -> DirectBuilder<A, C2> {
-        DirectBuilder { alg: self.alg, clock, opts: self.opts }
+        DirectBuilder {
+            alg: self.alg,
+            clock,
+            opts: self.opts,
+        }
     }
 
     /// Shadow mode: decide and report, never deny (a would-be denial consumes nothing).
@@ -89,7 +97,12 @@ impl<A: Algorithm, C: Clock> DirectBuilder<A, C> {
     #[must_use]
     pub fn build(self) -> DirectLimiter<A, C> {
         let cell = self.alg.new_cell();
-        DirectLimiter { alg: self.alg, cell, clock: self.clock, opts: self.opts }
+        DirectLimiter {
+            alg: self.alg,
+            cell,
+            clock: self.clock,
+            opts: self.opts,
+        }
     }
 }
 
@@ -145,7 +158,11 @@ impl<A: Algorithm, C: Clock> DirectLimiter<A, C> {
             return Err(d);
         }
         let cost = if d.shadowed() { 0 } else { cost };
-        Ok(Reservation { at: now, cost, decision: d })
+        Ok(Reservation {
+            at: now,
+            cost,
+            decision: d,
+        })
     }
 
     /// Gives back a reservation's cost now.

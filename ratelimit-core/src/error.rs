@@ -25,7 +25,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// An algorithm name that is not one of the six.
-    #[error("unknown algorithm {name:?}: expected gcra, token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-window")]
+    #[error(
+        "unknown algorithm {name:?}: expected gcra, token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-window"
+    )]
     UnknownAlgorithm {
         /// The name given.
         name: String,
@@ -55,6 +57,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The Redis store was built outside a Tokio runtime (it spawns its connection task there).
+    #[cfg(feature = "redis")]
+    #[error("redis: the store must be built inside a tokio runtime")]
+    NoRuntime,
     /// The Redis server could not be reached or answered with an error.
     #[cfg(feature = "redis")]
     #[error("redis: {operation} failed")]
@@ -84,7 +90,12 @@ impl Error {
     /// Whether this error comes from the configuration of a quota or limiter.
     #[must_use]
     pub fn is_config(&self) -> bool {
-        matches!(self, Error::InvalidQuota { .. } | Error::InvalidOption { .. } | Error::UnknownAlgorithm { .. })
+        matches!(
+            self,
+            Error::InvalidQuota { .. }
+                | Error::InvalidOption { .. }
+                | Error::UnknownAlgorithm { .. }
+        )
     }
 }
 
@@ -100,8 +111,15 @@ mod tests {
 
     #[test]
     fn messages_are_lowercase_and_carry_data() {
-        let e = Error::InvalidQuota { field: "limit", value: 0, reason: "must be at least 1" };
-        assert_eq!(e.to_string(), "invalid quota: limit = 0: must be at least 1");
+        let e = Error::InvalidQuota {
+            field: "limit",
+            value: 0,
+            reason: "must be at least 1",
+        };
+        assert_eq!(
+            e.to_string(),
+            "invalid quota: limit = 0: must be at least 1"
+        );
         assert!(e.is_config());
         assert!(!e.is_parse());
     }

@@ -60,6 +60,9 @@ impl BuildHasher for FastHash {
     }
 }
 
+/// One lock's worth of keys.
+type Shards<K, S, H> = Box<[Mutex<Shard<K, S, H>>]>;
+
 struct Shard<K, S, H> {
     map: HashMap<K, S, H>,
     /// Length at which the next insert first drops fresh states (amortized reclaim).
@@ -100,7 +103,7 @@ struct Shard<K, S, H> {
 pub struct KeyedLimiter<K, A: Algorithm, C = MonotonicClock, H = FastHash> {
     alg: A,
     clock: C,
-    shards: Box<[Mutex<Shard<K, A::State, H>>]>,
+    shards: Shards<K, A::State, H>,
     hasher: H,
     shard_shift: u32,
     shard_cap: Option<usize>,
@@ -145,8 +148,17 @@ impl<A: Algorithm> KeyedBuilder<A, MonotonicClock, FastHash> {
     /// Starts a builder: monotonic clock, [`FastHash`], 4 shards per CPU, no key cap.
     #[must_use]
     pub fn new(alg: A) -> KeyedBuilder<A, MonotonicClock, FastHash> {
-        let shards = std::thread::available_parallelism().map_or(4, |n| n.get() * 4).next_power_of_two();
-        KeyedBuilder { alg, clock: MonotonicClock::new(), hasher: FastHash, shards, max_keys: None, opts: Options::default() }
+        let shards = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() * 4)
+            .next_power_of_two();
+        KeyedBuilder {
+            alg,
+            clock: MonotonicClock::new(),
+            hasher: FastHash,
+            shards,
+            max_keys: None,
+            opts: Options::default(),
+        }
     }
 }
 
@@ -154,13 +166,27 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
     /// Uses `clock` for "now".
     #[must_use]
     pub fn clock<C2: Clock>(self, clock: C2) -> KeyedBuilder<A, C2, H> {
-        KeyedBuilder { alg: self.alg, clock, hasher: self.hasher, shards: self.shards, max_keys: self.max_keys, opts: self.opts }
+        KeyedBuilder {
+            alg: self.alg,
+            clock,
+            hasher: self.hasher,
+            shards: self.shards,
+            max_keys: self.max_keys,
+            opts: self.opts,
+        }
     }
 
     /// Uses `hasher` (e.g. `RandomState` for keys chosen by clients).
     #[must_use]
     pub fn hasher<H2: BuildHasher + Clone>(self, hasher: H2) -> KeyedBuilder<A, C, H2> {
-        KeyedBuilder { alg: self.alg, clock: self.clock, hasher, shards: self.shards, max_keys: self.max_keys, opts: self.opts }
+        KeyedBuilder {
+            alg: self.alg,
+            clock: self.clock,
+            hasher,
+            shards: self.shards,
+            max_keys: self.max_keys,
+            opts: self.opts,
+        }
     }
 
     /// The number of shards (rounded up to a power of two; default 4 per CPU).
@@ -198,12 +224,20 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
     /// [`Error::InvalidOption`] if `shards` is 0 or above 2^16, or `max_keys` is 0.
     pub fn build<K: Hash + Eq + Clone>(self) -> Result<KeyedLimiter<K, A, C, H>, Error> {
         if self.shards == 0 || self.shards > 1 << 16 {
-            return Err(Error::InvalidOption { field: "shards", value: self.shards as u128, reason: "must be between 1 and 65536" });
+            return Err(Error::InvalidOption {
+                field: "shards",
+                value: self.shards as u128,
+                reason: "must be between 1 and 65536",
+            });
         }
         let mut shards = self.shards.next_power_of_two();
         if let Some(m) = self.max_keys {
             if m == 0 {
-                return Err(Error::InvalidOption { field: "max_keys", value: 0, reason: "must be at least 1" });
+                return Err(Error::InvalidOption {
+                    field: "max_keys",
+                    value: 0,
+                    reason: "must be at least 1",
+                });
             }
             // Every shard holds at least one key, so the caps add up to at most max_keys.
             while shards > m {
@@ -213,10 +247,21 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
         Ok(self.build_unchecked(shards))
     }
 
+    /// Builds with the default shard count (cannot fail).
+    pub(crate) fn build_default<K: Hash + Eq + Clone>(self) -> KeyedLimiter<K, A, C, H> {
+        let shards = self.shards;
+        self.build_unchecked(shards)
+    }
+
     fn build_unchecked<K: Hash + Eq + Clone>(self, shards: usize) -> KeyedLimiter<K, A, C, H> {
         let shard_cap = self.max_keys.map(|m| m / shards);
         let v: Vec<_> = (0..shards)
-            .map(|_| Mutex::new(Shard { map: HashMap::with_hasher(self.hasher.clone()), sweep_at: 64 }))
+            .map(|_| {
+                Mutex::new(Shard {
+                    map: HashMap::with_hasher(self.hasher.clone()),
+                    sweep_at: 64,
+                })
+            })
             .collect();
         KeyedLimiter {
             alg: self.alg,
@@ -231,7 +276,9 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
     }
 }
 
-impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedLimiter<K, A, C, H> {
+impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
+    KeyedLimiter<K, A, C, H>
+{
     fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, A::State, H>> {
         let i = if self.shards.len() == 1 {
             0
@@ -291,7 +338,11 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone> Keyed
         if !d.allowed() {
             return Err(d);
         }
-        Ok(Reservation { at: now, cost: if d.shadowed() { 0 } else { cost }, decision: d })
+        Ok(Reservation {
+            at: now,
+            cost: if d.shadowed() { 0 } else { cost },
+            decision: d,
+        })
     }
 
     /// Gives back a reservation's cost for `key` now.
@@ -333,7 +384,9 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone> Keyed
         }
         if let Some(cap) = self.shard_cap {
             while shard.map.len() >= cap.max(1) {
-                let Some(victim) = shard.map.keys().next().cloned() else { break };
+                let Some(victim) = shard.map.keys().next().cloned() else {
+                    break;
+                };
                 shard.map.remove(&victim);
                 self.evictions.fetch_add(1, Ordering::Relaxed);
             }
@@ -361,13 +414,19 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone> Keyed
     /// Releases spare capacity of the maps (after a large sweep).
     pub fn shrink_to_fit(&self) {
         for m in &*self.shards {
-            m.lock().unwrap_or_else(PoisonError::into_inner).map.shrink_to_fit();
+            m.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .map
+                .shrink_to_fit();
         }
     }
 
     /// Keys held (including some that may be fresh and not yet reclaimed).
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|m| m.lock().unwrap_or_else(PoisonError::into_inner).map.len()).sum()
+        self.shards
+            .iter()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner).map.len())
+            .sum()
     }
 
     /// Whether no key is held.
@@ -383,7 +442,16 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone> Keyed
     /// Approximate bytes held by the maps' slots (capacity × (key + state + 1 control byte)).
     pub fn approx_bytes(&self) -> usize {
         let slot = std::mem::size_of::<(K, A::State)>() + 1;
-        self.shards.iter().map(|m| m.lock().unwrap_or_else(PoisonError::into_inner).map.capacity() * slot).sum()
+        self.shards
+            .iter()
+            .map(|m| {
+                m.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .map
+                    .capacity()
+                    * slot
+            })
+            .sum()
     }
 
     /// The algorithm.

@@ -15,12 +15,16 @@ mod error;
 mod keyed;
 mod observe;
 mod quota;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis_store;
 pub mod trace;
 
 pub use algorithm::{
-    ALGORITHM_NAMES, Algorithm, AlgorithmKind, AnyAlgorithm, AnyCell, AnyState, BucketCell, Composite, CompositeState, FixedWindow,
-    FixedWindowCell, FixedWindowState, Gcra, GcraState, LeakyBucket, LeakyBucketState, LockedCell,
-    SlidingLog, SlidingLogState, SlidingWindow, SlidingWindowState, TokenBucket, TokenBucketState,
+    ALGORITHM_NAMES, Algorithm, AlgorithmKind, AnyAlgorithm, AnyCell, AnyState, BucketCell,
+    Composite, CompositeState, FixedWindow, FixedWindowCell, FixedWindowState, Gcra, GcraState,
+    LeakyBucket, LeakyBucketState, LockedCell, SlidingLog, SlidingLogState, SlidingWindow,
+    SlidingWindowState, TokenBucket, TokenBucketState,
 };
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use decision::Decision;

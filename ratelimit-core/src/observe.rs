@@ -56,13 +56,23 @@ impl DecisionCounters {
     /// The counts for `quota` (zero if never seen).
     #[must_use]
     pub fn get(&self, quota: &Quota) -> OutcomeCounts {
-        self.by_quota.lock().unwrap_or_else(PoisonError::into_inner).get(quota).copied().unwrap_or_default()
+        self.by_quota
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(quota)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// All counts.
     #[must_use]
     pub fn snapshot(&self) -> Vec<(Quota, OutcomeCounts)> {
-        self.by_quota.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|(q, c)| (*q, *c)).collect()
+        self.by_quota
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(q, c)| (*q, *c))
+            .collect()
     }
 }
 
@@ -93,7 +103,12 @@ pub(crate) struct Options {
 impl Options {
     /// Applies shadow mode and calls the observer.
     #[inline]
-    pub(crate) fn finish(&self, name: &'static str, quota: impl FnOnce() -> Quota, mut d: Decision) -> Decision {
+    pub(crate) fn finish(
+        &self,
+        name: &'static str,
+        quota: impl FnOnce() -> Quota,
+        mut d: Decision,
+    ) -> Decision {
         if self.shadow && !d.allowed {
             d.allowed = true;
             d.shadowed = true;

@@ -33,7 +33,11 @@ impl Quota {
     /// Starts a quota of `limit` units per `period`.
     #[must_use]
     pub fn builder(limit: u64, period: Duration) -> QuotaBuilder {
-        QuotaBuilder { limit, period, burst: None }
+        QuotaBuilder {
+            limit,
+            period,
+            burst: None,
+        }
     }
 
     /// `limit` per second, burst `limit`.
@@ -70,7 +74,9 @@ impl Quota {
     ///
     /// [`Error::InvalidQuota`] as for [`QuotaBuilder::build`].
     pub fn from_redis_cell(max_burst: u64, count: u64, period: Duration) -> Result<Quota, Error> {
-        Quota::builder(count, period).burst(max_burst.saturating_add(1)).build()
+        Quota::builder(count, period)
+            .burst(max_burst.saturating_add(1))
+            .build()
     }
 
     /// Units per period.
@@ -131,11 +137,19 @@ impl QuotaBuilder {
     /// `u64::MAX` nanoseconds (584 years).
     pub fn build(self) -> Result<Quota, Error> {
         if self.limit == 0 {
-            return Err(Error::InvalidQuota { field: "limit", value: 0, reason: "must be at least 1" });
+            return Err(Error::InvalidQuota {
+                field: "limit",
+                value: 0,
+                reason: "must be at least 1",
+            });
         }
         let ns = self.period.as_nanos();
         if ns == 0 {
-            return Err(Error::InvalidQuota { field: "period", value: 0, reason: "must be at least 1ns" });
+            return Err(Error::InvalidQuota {
+                field: "period",
+                value: 0,
+                reason: "must be at least 1ns",
+            });
         }
         let Ok(period) = u64::try_from(ns) else {
             return Err(Error::InvalidQuota {
@@ -146,9 +160,17 @@ impl QuotaBuilder {
         };
         let burst = self.burst.unwrap_or(self.limit);
         if burst == 0 {
-            return Err(Error::InvalidQuota { field: "burst", value: 0, reason: "must be at least 1" });
+            return Err(Error::InvalidQuota {
+                field: "burst",
+                value: 0,
+                reason: "must be at least 1",
+            });
         }
-        Ok(Quota { limit: self.limit, period, burst })
+        Ok(Quota {
+            limit: self.limit,
+            period,
+            burst,
+        })
     }
 }
 
@@ -158,14 +180,31 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let e = Quota::builder(0, Duration::from_secs(1)).build().unwrap_err();
+        let e = Quota::builder(0, Duration::from_secs(1))
+            .build()
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidQuota { field: "limit", .. }));
         let e = Quota::builder(1, Duration::ZERO).build().unwrap_err();
-        assert!(matches!(e, Error::InvalidQuota { field: "period", .. }));
-        let e = Quota::builder(1, Duration::from_secs(1)).burst(0).build().unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidQuota {
+                field: "period",
+                ..
+            }
+        ));
+        let e = Quota::builder(1, Duration::from_secs(1))
+            .burst(0)
+            .build()
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidQuota { field: "burst", .. }));
         let e = Quota::builder(1, Duration::MAX).build().unwrap_err();
-        assert!(matches!(e, Error::InvalidQuota { field: "period", .. }));
+        assert!(matches!(
+            e,
+            Error::InvalidQuota {
+                field: "period",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -173,9 +212,18 @@ mod tests {
         let q = Quota::builder(7, Duration::from_secs(90)).build().unwrap();
         assert_eq!(q.burst(), 7);
         assert_eq!(q.gcd(), 1);
-        assert_eq!(Quota::builder(7, Duration::from_nanos(91)).build().unwrap().gcd(), 7);
+        assert_eq!(
+            Quota::builder(7, Duration::from_nanos(91))
+                .build()
+                .unwrap()
+                .gcd(),
+            7
+        );
         assert_eq!(Quota::per_second(3).unwrap().gcd(), 1);
-        assert_eq!(Quota::per_minute(10).unwrap().period(), Duration::from_secs(60));
+        assert_eq!(
+            Quota::per_minute(10).unwrap().period(),
+            Duration::from_secs(60)
+        );
         assert_eq!(Quota::per_hour(10).unwrap().period_ns(), 3_600_000_000_000);
     }
 }

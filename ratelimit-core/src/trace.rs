@@ -24,8 +24,22 @@ impl TraceLine {
     }
 }
 
-fn parse_err(source_name: &str, line: usize, column: usize, field: &'static str, value: &str, reason: &'static str) -> Error {
-    Error::Parse { source_name: source_name.to_string(), line, column, field, value: value.to_string(), reason }
+fn parse_err(
+    source_name: &str,
+    line: usize,
+    column: usize,
+    field: &'static str,
+    value: &str,
+    reason: &'static str,
+) -> Error {
+    Error::Parse {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        field,
+        value: value.to_string(),
+        reason,
+    }
 }
 
 /// Parses one trace line (1-based `line` for errors). Returns `None` for a blank line or a
@@ -68,22 +82,54 @@ pub fn parse_line(source_name: &str, line: usize, text: &str) -> Result<Option<T
         _ => {}
     }
     let (tc, t) = fields[0];
-    let t_ms = t
-        .parse::<u64>()
-        .map_err(|_| parse_err(source_name, line, tc, "time", t, "expected milliseconds as a non-negative integer"))?;
+    let t_ms = t.parse::<u64>().map_err(|_| {
+        parse_err(
+            source_name,
+            line,
+            tc,
+            "time",
+            t,
+            "expected milliseconds as a non-negative integer",
+        )
+    })?;
     let Some(&(_, key)) = fields.get(1) else {
-        return Err(parse_err(source_name, line, text.chars().count() + 1, "key", "", "missing key"));
+        return Err(parse_err(
+            source_name,
+            line,
+            text.chars().count() + 1,
+            "key",
+            "",
+            "missing key",
+        ));
     };
     let cost = match fields.get(2) {
         None => 1,
-        Some(&(cc, c)) => c
-            .parse::<u64>()
-            .map_err(|_| parse_err(source_name, line, cc, "cost", c, "expected a non-negative integer"))?,
+        Some(&(cc, c)) => c.parse::<u64>().map_err(|_| {
+            parse_err(
+                source_name,
+                line,
+                cc,
+                "cost",
+                c,
+                "expected a non-negative integer",
+            )
+        })?,
     };
     if let Some(&(xc, x)) = fields.get(3) {
-        return Err(parse_err(source_name, line, xc, "trailing", x, "expected `<t_ms> <key> [cost]`"));
+        return Err(parse_err(
+            source_name,
+            line,
+            xc,
+            "trailing",
+            x,
+            "expected `<t_ms> <key> [cost]`",
+        ));
     }
-    Ok(Some(TraceLine { t_ms, key: key.to_string(), cost }))
+    Ok(Some(TraceLine {
+        t_ms,
+        key: key.to_string(),
+        cost,
+    }))
 }
 
 /// Reads a whole trace, checking that times do not decrease.
@@ -94,12 +140,27 @@ pub fn parse_line(source_name: &str, line: usize, text: &str) -> Result<Option<T
 pub fn read_trace<R: BufRead>(source_name: &str, reader: R) -> Result<Vec<TraceLine>, Error> {
     let mut out: Vec<TraceLine> = Vec::new();
     for (i, line) in reader.lines().enumerate() {
-        let text = line.map_err(|source| Error::Io { source_name: source_name.to_string(), source })?;
+        let text = line.map_err(|source| Error::Io {
+            source_name: source_name.to_string(),
+            source,
+        })?;
         if let Some(l) = parse_line(source_name, i + 1, &text)? {
-            if let Some(prev) = out.last() {
-                if l.t_ms < prev.t_ms {
-                    let col = text.chars().position(|c| !c.is_whitespace()).map_or(1, |p| p + 1);
-                    return Err(parse_err(source_name, i + 1, col, "time", &l.t_ms.to_string(), "times must not decrease"));
+            if let Some(prev) = out.last()
+                && l.t_ms < prev.t_ms
+            {
+                {
+                    let col = text
+                        .chars()
+                        .position(|c| !c.is_whitespace())
+                        .map_or(1, |p| p + 1);
+                    return Err(parse_err(
+                        source_name,
+                        i + 1,
+                        col,
+                        "time",
+                        &l.t_ms.to_string(),
+                        "times must not decrease",
+                    ));
                 }
             }
             out.push(l);
@@ -125,12 +186,19 @@ pub fn read_trace<R: BufRead>(source_name: &str, reader: R) -> Result<Vec<TraceL
 ///
 /// [`Error::Parse`] (source `<arg>`, line 1) naming the column of the problem.
 pub fn parse_duration(text: &str) -> Result<Duration, Error> {
-    let err = |column: usize, reason: &'static str| parse_err("<arg>", 1, column, "duration", text, reason);
+    let err = |column: usize, reason: &'static str| {
+        parse_err("<arg>", 1, column, "duration", text, reason)
+    };
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
-        return Err(err(1, "expected an integer followed by ns, us, ms, s, m, h or d"));
+        return Err(err(
+            1,
+            "expected an integer followed by ns, us, ms, s, m, h or d",
+        ));
     }
-    let n: u64 = text[..digits].parse().map_err(|_| err(1, "number too large"))?;
+    let n: u64 = text[..digits]
+        .parse()
+        .map_err(|_| err(1, "number too large"))?;
     let unit_ns: u64 = match &text[digits..] {
         "ns" => 1,
         "us" => 1_000,
@@ -141,7 +209,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
         "d" => 86_400_000_000_000,
         _ => return Err(err(digits + 1, "expected a unit: ns, us, ms, s, m, h or d")),
     };
-    let ns = n.checked_mul(unit_ns).ok_or_else(|| err(1, "duration too long"))?;
+    let ns = n
+        .checked_mul(unit_ns)
+        .ok_or_else(|| err(1, "duration too long"))?;
     Ok(Duration::from_nanos(ns))
 }
 
@@ -152,11 +222,42 @@ mod tests {
     #[test]
     fn columns_name_the_field() {
         let e = parse_line("f", 3, "  10 k  x").unwrap_err();
-        assert!(matches!(e, Error::Parse { line: 3, column: 9, field: "cost", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::Parse {
+                    line: 3,
+                    column: 9,
+                    field: "cost",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let e = parse_line("f", 1, "10").unwrap_err();
-        assert!(matches!(e, Error::Parse { column: 3, field: "key", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::Parse {
+                    column: 3,
+                    field: "key",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let e = parse_line("f", 1, "10 k 1 extra").unwrap_err();
-        assert!(matches!(e, Error::Parse { column: 8, field: "trailing", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::Parse {
+                    column: 8,
+                    field: "trailing",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         assert_eq!(parse_line("f", 1, "   ").unwrap(), None);
         assert_eq!(parse_line("f", 1, "# c").unwrap(), None);
     }
@@ -164,8 +265,21 @@ mod tests {
     #[test]
     fn trace_times_must_not_decrease() {
         let e = read_trace("t", "5 a\n4 a\n".as_bytes()).unwrap_err();
-        assert!(matches!(e, Error::Parse { line: 2, field: "time", .. }), "{e:?}");
-        assert_eq!(read_trace("t", "1 a 2\n\n1 b\n".as_bytes()).unwrap().len(), 2);
+        assert!(
+            matches!(
+                e,
+                Error::Parse {
+                    line: 2,
+                    field: "time",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            read_trace("t", "1 a 2\n\n1 b\n".as_bytes()).unwrap().len(),
+            2
+        );
     }
 
     #[test]

@@ -5,20 +5,36 @@ use std::thread;
 use std::time::Duration;
 
 use ratelimit_core::{
-    AnyAlgorithm, Composite, DecisionCounters, DirectBuilder, DirectLimiter, FixedWindow, Gcra, KeyedBuilder,
-    KeyedLimiter, LeakyBucket, ManualClock, Quota, SlidingLog, SlidingWindow, TokenBucket,
+    AnyAlgorithm, Composite, DecisionCounters, DirectBuilder, DirectLimiter, FixedWindow, Gcra,
+    KeyedBuilder, KeyedLimiter, LeakyBucket, ManualClock, Quota, SlidingLog, SlidingWindow,
+    TokenBucket,
 };
 
-const KINDS: [&str; 6] = ["gcra", "token-bucket", "leaky-bucket", "fixed-window", "sliding-log", "sliding-window"];
+const KINDS: [&str; 6] = [
+    "gcra",
+    "token-bucket",
+    "leaky-bucket",
+    "fixed-window",
+    "sliding-log",
+    "sliding-window",
+];
 
 /// Two threads hammer one direct limiter for a fixed number of attempts at a fixed instant:
 /// exactly the capacity is admitted, for every algorithm (atomic and locked cells), and for
 /// a 7-per-90-s GCRA (locked cell: the interval is not whole nanoseconds).
 #[test]
 fn two_threads_admit_exactly_the_bound() {
-    let q = Quota::builder(1000, Duration::from_secs(1)).build().unwrap();
-    let odd = Quota::builder(7, Duration::from_secs(90)).burst(500).build().unwrap();
-    let mut cases: Vec<(AnyAlgorithm, usize)> = KINDS.iter().map(|k| (AnyAlgorithm::from_name(k, q).unwrap(), 1000)).collect();
+    let q = Quota::builder(1000, Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let odd = Quota::builder(7, Duration::from_secs(90))
+        .burst(500)
+        .build()
+        .unwrap();
+    let mut cases: Vec<(AnyAlgorithm, usize)> = KINDS
+        .iter()
+        .map(|k| (AnyAlgorithm::from_name(k, q).unwrap(), 1000))
+        .collect();
     cases.push((AnyAlgorithm::Gcra(Gcra::new(odd)), 500));
     for (alg, bound) in cases {
         let clock = ManualClock::new(5_000_000_000);
@@ -38,7 +54,11 @@ fn two_threads_admit_exactly_the_bound() {
 #[test]
 fn two_threads_with_a_moving_clock() {
     let clock = ManualClock::new(0);
-    let lim = Arc::new(DirectBuilder::new(Gcra::new(Quota::per_second(100).unwrap())).clock(clock.clone()).build());
+    let lim = Arc::new(
+        DirectBuilder::new(Gcra::new(Quota::per_second(100).unwrap()))
+            .clock(clock.clone())
+            .build(),
+    );
     let stepper = {
         let clock = clock.clone();
         thread::spawn(move || {
@@ -59,7 +79,10 @@ fn two_threads_with_a_moving_clock() {
     // Whatever the interleaving, no more than burst + 1 s · 100/s (less if the bucket sat
     // full while the workers were descheduled), and at least the burst.
     let rest = (0..1000).filter(|_| lim.check().allowed()).count();
-    assert!((100..=200).contains(&(admitted + rest)), "{admitted} + {rest}");
+    assert!(
+        (100..=200).contains(&(admitted + rest)),
+        "{admitted} + {rest}"
+    );
 }
 
 #[test]
@@ -88,7 +111,10 @@ fn shadow_mode_reports_but_never_denies() {
 fn observer_counts_denials_and_too_big() {
     let counters = Arc::new(DecisionCounters::default());
     let q = Quota::per_second(1).unwrap();
-    let lim = DirectLimiter::builder(FixedWindow::new(q)).clock(ManualClock::new(0)).observer(counters.clone()).build();
+    let lim = DirectLimiter::builder(FixedWindow::new(q))
+        .clock(ManualClock::new(0))
+        .observer(counters.clone())
+        .build();
     assert!(lim.check().allowed());
     assert!(!lim.check().allowed());
     let d = lim.check_n(2);
@@ -101,7 +127,11 @@ fn observer_counts_denials_and_too_big() {
 #[test]
 fn reservations_refund_in_keyed_and_composite_limiters() {
     let clock = ManualClock::new(0);
-    let lim: KeyedLimiter<&str, _, _> = KeyedBuilder::new(TokenBucket::new(Quota::per_minute(3).unwrap())).clock(clock.clone()).build().unwrap();
+    let lim: KeyedLimiter<&str, _, _> =
+        KeyedBuilder::new(TokenBucket::new(Quota::per_minute(3).unwrap()))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
     let r = lim.reserve(&"k", 3).unwrap();
     assert!(lim.reserve(&"k", 1).is_err());
     lim.cancel(&"k", r);
@@ -127,7 +157,11 @@ fn reservations_refund_in_keyed_and_composite_limiters() {
 #[test]
 fn lazy_reclaim_keeps_memory_bounded() {
     let clock = ManualClock::new(0);
-    let lim = KeyedBuilder::new(Gcra::new(Quota::per_second(10).unwrap())).clock(clock.clone()).shards(4).build::<u64>().unwrap();
+    let lim = KeyedBuilder::new(Gcra::new(Quota::per_second(10).unwrap()))
+        .clock(clock.clone())
+        .shards(4)
+        .build::<u64>()
+        .unwrap();
     for round in 0..20u64 {
         for k in 0..1000u64 {
             assert!(lim.check(&(round * 1000 + k)).allowed());
@@ -145,14 +179,28 @@ fn lazy_reclaim_keeps_memory_bounded() {
 
 #[test]
 fn key_cap_evicts_and_counts() {
-    let lim = KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap())).clock(ManualClock::new(0)).max_keys(8).build::<u32>().unwrap();
+    let lim = KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap()))
+        .clock(ManualClock::new(0))
+        .max_keys(8)
+        .build::<u32>()
+        .unwrap();
     for k in 0..100 {
         assert!(lim.check(&k).allowed());
         assert!(lim.len() <= 8);
     }
     assert_eq!(lim.evictions(), 92);
-    assert!(KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap())).max_keys(0).build::<u32>().is_err());
-    assert!(KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap())).shards(0).build::<u32>().is_err());
+    assert!(
+        KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap()))
+            .max_keys(0)
+            .build::<u32>()
+            .is_err()
+    );
+    assert!(
+        KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap()))
+            .shards(0)
+            .build::<u32>()
+            .is_err()
+    );
 }
 
 #[test]
@@ -162,15 +210,23 @@ fn default_clock_and_keyed_new_work() {
     let d = lim.check();
     assert!(!d.allowed());
     let r = d.retry_after().unwrap();
-    assert!(r > Duration::from_secs(1790) && r <= Duration::from_secs(1800), "{r:?}");
-    let k: KeyedLimiter<String, _> = KeyedLimiter::new(FixedWindow::new(Quota::per_hour(1).unwrap()));
+    assert!(
+        r > Duration::from_secs(1790) && r <= Duration::from_secs(1800),
+        "{r:?}"
+    );
+    let k: KeyedLimiter<String, _> =
+        KeyedLimiter::new(FixedWindow::new(Quota::per_hour(1).unwrap()));
     assert!(k.check(&"a".to_string()).allowed());
 }
 
 #[test]
 fn headers_for_denials() {
     let clock = ManualClock::new(0);
-    let lim = DirectBuilder::new(Gcra::new(Quota::builder(10, Duration::from_secs(60)).build().unwrap())).clock(clock).build();
+    let lim = DirectBuilder::new(Gcra::new(
+        Quota::builder(10, Duration::from_secs(60)).build().unwrap(),
+    ))
+    .clock(clock)
+    .build();
     assert!(lim.check_n(10).allowed());
     let d = lim.check();
     assert_eq!(
@@ -189,9 +245,19 @@ fn clock_going_backwards_never_admits_more() {
     for kind in KINDS {
         let q = Quota::per_second(3).unwrap();
         let clock = ManualClock::new(10_000_000_000);
-        let lim = DirectBuilder::new(AnyAlgorithm::from_name(kind, q).unwrap()).clock(clock.clone()).build();
-        assert_eq!((0..10).filter(|_| lim.check().allowed()).count(), 3, "{kind}");
+        let lim = DirectBuilder::new(AnyAlgorithm::from_name(kind, q).unwrap())
+            .clock(clock.clone())
+            .build();
+        assert_eq!(
+            (0..10).filter(|_| lim.check().allowed()).count(),
+            3,
+            "{kind}"
+        );
         clock.set(0);
-        assert_eq!((0..10).filter(|_| lim.check().allowed()).count(), 0, "{kind}");
+        assert_eq!(
+            (0..10).filter(|_| lim.check().allowed()).count(),
+            0,
+            "{kind}"
+        );
     }
 }

@@ -3,4 +3,6 @@
 
 mod limiters;
 mod model;
+#[cfg(feature = "redis")]
+mod redis;
 mod replay;

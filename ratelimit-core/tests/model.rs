@@ -32,7 +32,11 @@ impl Model {
     }
 
     fn sum(&self, lo_incl: u128, hi_incl: u128) -> u128 {
-        self.hist.iter().filter(|(s, _)| *s >= lo_incl && *s <= hi_incl).map(|(_, c)| c).sum()
+        self.hist
+            .iter()
+            .filter(|(s, _)| *s >= lo_incl && *s <= hi_incl)
+            .map(|(_, c)| c)
+            .sum()
     }
 
     /// Bucket family: tokens refill continuously; admitted iff for every earlier admission
@@ -40,7 +44,10 @@ impl Model {
     /// (Unrolling "tokens at t >= n" over the history gives exactly these inequalities.)
     fn bucket_admits(&self, t: u128, n: u128) -> bool {
         n <= self.burst
-            && self.hist.iter().all(|&(s, _)| (self.sum(s, t) + n) * self.period <= self.burst * self.period + (t - s) * self.limit)
+            && self.hist.iter().all(|&(s, _)| {
+                (self.sum(s, t) + n) * self.period
+                    <= self.burst * self.period + (t - s) * self.limit
+            })
     }
 
     fn admits(&self, t: u128, n: u128) -> bool {
@@ -58,7 +65,11 @@ impl Model {
             "sliding-window" => {
                 let k = t / p;
                 let e = t - k * p;
-                let prev = if k == 0 { 0 } else { self.sum((k - 1) * p, k * p - 1) };
+                let prev = if k == 0 {
+                    0
+                } else {
+                    self.sum((k - 1) * p, k * p - 1)
+                };
                 let curr = self.sum(k * p, (k + 1) * p - 1);
                 prev * (p - e) + (curr + n) * p <= l * p
             }
@@ -75,7 +86,10 @@ impl Model {
 
     /// Largest n admitted at t (by search: the model is the definition, not a formula).
     fn remaining(&self, t: u128) -> u128 {
-        (0..=self.capacity()).rev().find(|&n| self.admits(t, n)).unwrap_or(0)
+        (0..=self.capacity())
+            .rev()
+            .find(|&n| self.admits(t, n))
+            .unwrap_or(0)
     }
 
     fn record(&mut self, t: u128, n: u128) {
@@ -85,13 +99,20 @@ impl Model {
 
 fn quota_strategy() -> impl Strategy<Value = Quota> {
     (1u64..8, 1u64..400, 1u64..8).prop_map(|(limit, period, burst)| {
-        Quota::builder(limit, Duration::from_nanos(period)).burst(burst).build().unwrap()
+        Quota::builder(limit, Duration::from_nanos(period))
+            .burst(burst)
+            .build()
+            .unwrap()
     })
 }
 
 /// Non-decreasing times with random gaps, costs 0..=9, keys 0..3.
 fn trace_strategy() -> impl Strategy<Value = Vec<(u64, u64, u8)>> {
-    prop::collection::vec((0u64..150, prop_oneof![Just(1u64), 0u64..10], 0u8..3), 1..50).prop_map(|v| {
+    prop::collection::vec(
+        (0u64..150, prop_oneof![Just(1u64), 0u64..10], 0u8..3),
+        1..50,
+    )
+    .prop_map(|v| {
         let mut t = 0;
         v.into_iter()
             .map(|(gap, cost, key)| {
@@ -106,11 +127,22 @@ fn algorithm(kind: &str, q: Quota) -> AnyAlgorithm {
     AnyAlgorithm::from_name(kind, q).unwrap()
 }
 
-const KINDS: [&str; 6] = ["gcra", "token-bucket", "leaky-bucket", "fixed-window", "sliding-log", "sliding-window"];
+const KINDS: [&str; 6] = [
+    "gcra",
+    "token-bucket",
+    "leaky-bucket",
+    "fixed-window",
+    "sliding-log",
+    "sliding-window",
+];
 
 /// Runs one algorithm's pure state machine against the model on one key, checking every
 /// decision: allowed, too-big, remaining, and retry-after exactness.
-fn check_against_model(kind: &'static str, q: Quota, trace: &[(u64, u64, u8)]) -> Result<(), TestCaseError> {
+fn check_against_model(
+    kind: &'static str,
+    q: Quota,
+    trace: &[(u64, u64, u8)],
+) -> Result<(), TestCaseError> {
     let alg = algorithm(kind, q);
     let mut st = AnyState::default();
     let mut m = Model::new(kind, q);
@@ -119,7 +151,15 @@ fn check_against_model(kind: &'static str, q: Quota, trace: &[(u64, u64, u8)]) -
         let peek = alg.check(&mut st.clone(), t, cost, false);
         let d = alg.check(&mut st, t, cost, true);
         let want = m.admits(tt, n);
-        prop_assert_eq!(d.allowed(), want, "{} at t={} cost={} q={:?}", kind, t, cost, q);
+        prop_assert_eq!(
+            d.allowed(),
+            want,
+            "{} at t={} cost={} q={:?}",
+            kind,
+            t,
+            cost,
+            q
+        );
         prop_assert_eq!(peek.allowed(), want);
         prop_assert_eq!(d.too_big(), n > m.capacity());
         if want {
@@ -127,12 +167,33 @@ fn check_against_model(kind: &'static str, q: Quota, trace: &[(u64, u64, u8)]) -
         } else if n <= m.capacity() {
             let r = u128::from(d.retry_after_ns().unwrap());
             prop_assert!(r >= 1);
-            prop_assert!(!m.admits(tt + r - 1, n), "{} retry {} too late? t={} cost={}", kind, r, t, cost);
-            prop_assert!(m.admits(tt + r, n), "{} retry {} too early: t={} cost={} q={:?}", kind, r, t, cost, q);
+            prop_assert!(
+                !m.admits(tt + r - 1, n),
+                "{} retry {} too late? t={} cost={}",
+                kind,
+                r,
+                t,
+                cost
+            );
+            prop_assert!(
+                m.admits(tt + r, n),
+                "{} retry {} too early: t={} cost={} q={:?}",
+                kind,
+                r,
+                t,
+                cost,
+                q
+            );
         } else {
             prop_assert!(d.retry_after_ns().is_none());
         }
-        prop_assert_eq!(u128::from(d.remaining()), m.remaining(tt), "{} remaining at t={}", kind, t);
+        prop_assert_eq!(
+            u128::from(d.remaining()),
+            m.remaining(tt),
+            "{} remaining at t={}",
+            kind,
+            t
+        );
         prop_assert_eq!(d.limit() as u128, m.capacity());
     }
     Ok(())
@@ -290,10 +351,10 @@ proptest! {
             let b = DirectBuilder::new(algorithm(kind, q)).clock(ManualClock::new(0)).build();
             for &(t, cost, key) in &trace {
                 let _ = a.peek_at(t, cost + 1);
-                if key == 0 {
-                    if let Ok(r) = a.reserve_at(t, 1) {
-                        a.cancel_at(t, r);
-                    }
+                if key == 0
+                    && let Ok(r) = a.reserve_at(t, 1)
+                {
+                    a.cancel_at(t, r);
                 }
                 prop_assert_eq!(a.check_at(t, cost).allowed(), b.check_at(t, cost).allowed(), "{}", kind);
             }

@@ -39,8 +39,14 @@ pub enum AnyAlgorithm {
 }
 
 /// The names accepted by [`AnyAlgorithm::from_name`], as in DESIGN.md.
-pub const ALGORITHM_NAMES: [&str; 6] =
-    ["gcra", "token-bucket", "leaky-bucket", "fixed-window", "sliding-log", "sliding-window"];
+pub const ALGORITHM_NAMES: [&str; 6] = [
+    "gcra",
+    "token-bucket",
+    "leaky-bucket",
+    "fixed-window",
+    "sliding-log",
+    "sliding-window",
+];
 
 impl AnyAlgorithm {
     /// The algorithm called `name` (one of [`ALGORITHM_NAMES`]) for `quota`.
@@ -117,7 +123,11 @@ impl FromStr for AlgorithmKind {
             "fixed-window" => AlgorithmKind::FixedWindow,
             "sliding-log" => AlgorithmKind::SlidingLog,
             "sliding-window" => AlgorithmKind::SlidingWindow,
-            _ => return Err(Error::UnknownAlgorithm { name: s.to_string() }),
+            _ => {
+                return Err(Error::UnknownAlgorithm {
+                    name: s.to_string(),
+                });
+            }
         })
     }
 }
@@ -243,11 +253,21 @@ impl Algorithm for AnyAlgorithm {
     fn cell_check(&self, cell: &AnyCell, now: u64, cost: u64, apply: bool) -> Decision {
         match (self, cell) {
             (AnyAlgorithm::Gcra(a), AnyCell::Gcra(c)) => a.cell_check(c, now, cost, apply),
-            (AnyAlgorithm::TokenBucket(a), AnyCell::TokenBucket(c)) => a.cell_check(c, now, cost, apply),
-            (AnyAlgorithm::LeakyBucket(a), AnyCell::LeakyBucket(c)) => a.cell_check(c, now, cost, apply),
-            (AnyAlgorithm::FixedWindow(a), AnyCell::FixedWindow(c)) => a.cell_check(c, now, cost, apply),
-            (AnyAlgorithm::SlidingLog(a), AnyCell::SlidingLog(c)) => a.cell_check(c, now, cost, apply),
-            (AnyAlgorithm::SlidingWindow(a), AnyCell::SlidingWindow(c)) => a.cell_check(c, now, cost, apply),
+            (AnyAlgorithm::TokenBucket(a), AnyCell::TokenBucket(c)) => {
+                a.cell_check(c, now, cost, apply)
+            }
+            (AnyAlgorithm::LeakyBucket(a), AnyCell::LeakyBucket(c)) => {
+                a.cell_check(c, now, cost, apply)
+            }
+            (AnyAlgorithm::FixedWindow(a), AnyCell::FixedWindow(c)) => {
+                a.cell_check(c, now, cost, apply)
+            }
+            (AnyAlgorithm::SlidingLog(a), AnyCell::SlidingLog(c)) => {
+                a.cell_check(c, now, cost, apply)
+            }
+            (AnyAlgorithm::SlidingWindow(a), AnyCell::SlidingWindow(c)) => {
+                a.cell_check(c, now, cost, apply)
+            }
             // A cell of another algorithm: decide as for a fresh key, change nothing.
             (a, _) => a.check(&mut AnyState::Fresh, now, cost, false),
         }
@@ -256,11 +276,21 @@ impl Algorithm for AnyAlgorithm {
     fn cell_refund(&self, cell: &AnyCell, now: u64, at: u64, cost: u64) {
         match (self, cell) {
             (AnyAlgorithm::Gcra(a), AnyCell::Gcra(c)) => a.cell_refund(c, now, at, cost),
-            (AnyAlgorithm::TokenBucket(a), AnyCell::TokenBucket(c)) => a.cell_refund(c, now, at, cost),
-            (AnyAlgorithm::LeakyBucket(a), AnyCell::LeakyBucket(c)) => a.cell_refund(c, now, at, cost),
-            (AnyAlgorithm::FixedWindow(a), AnyCell::FixedWindow(c)) => a.cell_refund(c, now, at, cost),
-            (AnyAlgorithm::SlidingLog(a), AnyCell::SlidingLog(c)) => a.cell_refund(c, now, at, cost),
-            (AnyAlgorithm::SlidingWindow(a), AnyCell::SlidingWindow(c)) => a.cell_refund(c, now, at, cost),
+            (AnyAlgorithm::TokenBucket(a), AnyCell::TokenBucket(c)) => {
+                a.cell_refund(c, now, at, cost)
+            }
+            (AnyAlgorithm::LeakyBucket(a), AnyCell::LeakyBucket(c)) => {
+                a.cell_refund(c, now, at, cost)
+            }
+            (AnyAlgorithm::FixedWindow(a), AnyCell::FixedWindow(c)) => {
+                a.cell_refund(c, now, at, cost)
+            }
+            (AnyAlgorithm::SlidingLog(a), AnyCell::SlidingLog(c)) => {
+                a.cell_refund(c, now, at, cost)
+            }
+            (AnyAlgorithm::SlidingWindow(a), AnyCell::SlidingWindow(c)) => {
+                a.cell_refund(c, now, at, cost)
+            }
             _ => {}
         }
     }

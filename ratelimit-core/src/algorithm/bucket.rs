@@ -32,7 +32,13 @@ impl Params {
         let s = u128::from(quota.limit() / g);
         let p = u128::from(quota.period_ns() / g);
         let cap = u128::from(quota.burst()) * p;
-        Params { quota, s, p, cap, atomic: s == 1 && cap <= 1 << 62 }
+        Params {
+            quota,
+            s,
+            p,
+            cap,
+            atomic: s == 1 && cap <= 1 << 62,
+        }
     }
 
     /// Decides against a debt (ticks); returns the decision and the debt after admission.
@@ -70,6 +76,25 @@ impl Params {
     }
 }
 
+/// The decision of the bucket family for a debt measured in microsecond ticks (the Redis
+/// scripts' unit): `quota_us` is the quota with its period in µs.
+#[cfg(feature = "redis")]
+pub(crate) fn decide_us(quota_ns: Quota, quota_us: Quota, debt_us: u128, cost: u64) -> Decision {
+    let (mut d, _) = Params::new(quota_us).decide(debt_us, cost);
+    // Times are num/tick µs = 1000·num/tick ns: exact, rounded up to ns like the memory store.
+    d.reset_num *= 1000;
+    d.retry_num *= 1000;
+    d.policy_period = quota_ns.period_ns();
+    d
+}
+
+/// (s, p, cap) in µs ticks for the Redis bucket script.
+#[cfg(feature = "redis")]
+pub(crate) fn params_us(quota_us: Quota) -> (u128, u128, u128) {
+    let p = Params::new(quota_us);
+    (p.s, p.p, p.cap)
+}
+
 /// The state of a [`Gcra`] key: the theoretical arrival time in ticks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GcraState {
@@ -101,7 +126,11 @@ pub enum BucketCell<S> {
 
 impl<S: Default> BucketCell<S> {
     fn new(p: &Params) -> BucketCell<S> {
-        if p.atomic { BucketCell::Atomic(AtomicU64::new(0)) } else { BucketCell::Locked(LockedCell::default()) }
+        if p.atomic {
+            BucketCell::Atomic(AtomicU64::new(0))
+        } else {
+            BucketCell::Locked(LockedCell::default())
+        }
     }
 }
 
@@ -116,11 +145,19 @@ fn gcra_encode(s: &GcraState) -> u64 {
 
 #[inline]
 fn atomic_check(p: &Params, a: &AtomicU64, now: u64, cost: u64, apply: bool) -> Decision {
-    cas_update(a, gcra_decode, gcra_encode, |st| gcra_check(p, st, now, cost, apply), apply)
+    cas_update(
+        a,
+        gcra_decode,
+        gcra_encode,
+        |st| gcra_check(p, st, now, cost, apply),
+        apply,
+    )
 }
 
 fn atomic_refund(p: &Params, a: &AtomicU64, now: u64, cost: u64) {
-    cas_refund(a, gcra_decode, gcra_encode, |st| gcra_refund(p, st, now, cost));
+    cas_refund(a, gcra_decode, gcra_encode, |st| {
+        gcra_refund(p, st, now, cost)
+    });
 }
 
 #[inline]
@@ -171,7 +208,9 @@ impl Gcra {
     /// GCRA for `quota`.
     #[must_use]
     pub fn new(quota: Quota) -> Gcra {
-        Gcra { p: Params::new(quota) }
+        Gcra {
+            p: Params::new(quota),
+        }
     }
 }
 
@@ -255,7 +294,9 @@ impl TokenBucket {
     /// A token bucket for `quota`.
     #[must_use]
     pub fn new(quota: Quota) -> TokenBucket {
-        TokenBucket { p: Params::new(quota) }
+        TokenBucket {
+            p: Params::new(quota),
+        }
     }
 
     fn level(&self, st: &TokenBucketState, now: u64) -> u128 {
@@ -289,7 +330,10 @@ impl Algorithm for TokenBucket {
         let level = self.level(st, now);
         let (d, after) = self.p.decide(self.p.cap - level, cost);
         if apply && d.allowed {
-            *st = TokenBucketState { last: now.max(st.last), level: Some(self.p.cap - after) };
+            *st = TokenBucketState {
+                last: now.max(st.last),
+                level: Some(self.p.cap - after),
+            };
         }
         d
     }
@@ -357,12 +401,15 @@ impl LeakyBucket {
     /// A leaky bucket (meter) for `quota`.
     #[must_use]
     pub fn new(quota: Quota) -> LeakyBucket {
-        LeakyBucket { p: Params::new(quota) }
+        LeakyBucket {
+            p: Params::new(quota),
+        }
     }
 
     fn water(&self, st: &LeakyBucketState, now: u64) -> u128 {
         if now > st.last {
-            st.water.saturating_sub(u128::from(now - st.last) * self.p.s)
+            st.water
+                .saturating_sub(u128::from(now - st.last) * self.p.s)
         } else {
             st.water
         }
@@ -387,7 +434,10 @@ impl Algorithm for LeakyBucket {
     fn check(&self, st: &mut LeakyBucketState, now: u64, cost: u64, apply: bool) -> Decision {
         let (d, after) = self.p.decide(self.water(st, now), cost);
         if apply && d.allowed {
-            *st = LeakyBucketState { last: now.max(st.last), water: after };
+            *st = LeakyBucketState {
+                last: now.max(st.last),
+                water: after,
+            };
         }
         d
     }
@@ -397,8 +447,13 @@ impl Algorithm for LeakyBucket {
     }
 
     fn refund(&self, st: &mut LeakyBucketState, now: u64, _at: u64, cost: u64) {
-        let water = self.water(st, now).saturating_sub(u128::from(cost) * self.p.p);
-        *st = LeakyBucketState { last: now.max(st.last), water };
+        let water = self
+            .water(st, now)
+            .saturating_sub(u128::from(cost) * self.p.p);
+        *st = LeakyBucketState {
+            last: now.max(st.last),
+            water,
+        };
     }
 
     fn new_cell(&self) -> Self::Cell {
@@ -428,7 +483,10 @@ mod tests {
 
     #[test]
     fn seven_per_ninety_seconds_is_exact() {
-        let q = Quota::builder(7, Duration::from_secs(90)).burst(1).build().unwrap();
+        let q = Quota::builder(7, Duration::from_secs(90))
+            .burst(1)
+            .build()
+            .unwrap();
         let g = Gcra::new(q);
         let mut st = GcraState::default();
         assert!(g.check(&mut st, 0, 1, true).allowed());
@@ -467,31 +525,55 @@ mod tests {
     #[test]
     fn refund_gives_back() {
         let q = Quota::per_second(2).unwrap();
-        for_each(q, |name, mut check: Box<dyn FnMut(u64, u64, bool) -> Decision>, mut refund: Box<dyn FnMut(u64, u64)>| {
-            assert!(check(0, 2, true).allowed(), "{name}");
-            assert!(!check(0, 1, true).allowed(), "{name}");
-            refund(0, 1);
-            assert!(check(0, 1, true).allowed(), "{name}");
-        });
+        for_each(
+            q,
+            |name,
+             mut check: Box<dyn FnMut(u64, u64, bool) -> Decision>,
+             mut refund: Box<dyn FnMut(u64, u64)>| {
+                assert!(check(0, 2, true).allowed(), "{name}");
+                assert!(!check(0, 1, true).allowed(), "{name}");
+                refund(0, 1);
+                assert!(check(0, 1, true).allowed(), "{name}");
+            },
+        );
     }
 
-    fn for_each(q: Quota, f: impl Fn(&str, Box<dyn FnMut(u64, u64, bool) -> Decision>, Box<dyn FnMut(u64, u64)>)) {
+    fn for_each(
+        q: Quota,
+        f: impl Fn(&str, Box<dyn FnMut(u64, u64, bool) -> Decision>, Box<dyn FnMut(u64, u64)>),
+    ) {
         let g = Gcra::new(q);
         let st = std::rc::Rc::new(std::cell::RefCell::new(GcraState::default()));
         let (a, b) = (st.clone(), st);
-        f("gcra", Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)), Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)));
+        f(
+            "gcra",
+            Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)),
+            Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)),
+        );
         let g = TokenBucket::new(q);
         let st = std::rc::Rc::new(std::cell::RefCell::new(TokenBucketState::default()));
         let (a, b) = (st.clone(), st);
-        f("token", Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)), Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)));
+        f(
+            "token",
+            Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)),
+            Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)),
+        );
         let g = LeakyBucket::new(q);
         let st = std::rc::Rc::new(std::cell::RefCell::new(LeakyBucketState::default()));
         let (a, b) = (st.clone(), st);
-        f("leaky", Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)), Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)));
+        f(
+            "leaky",
+            Box::new(move |t, c, ap| g.check(&mut a.borrow_mut(), t, c, ap)),
+            Box::new(move |t, c| g.refund(&mut b.borrow_mut(), t, t, c)),
+        );
         let g = Gcra::new(q);
         let cell = std::rc::Rc::new(g.new_cell());
         assert!(matches!(*cell, BucketCell::Atomic(_)));
         let (a, b) = (cell.clone(), cell);
-        f("gcra-atomic", Box::new(move |t, c, ap| g.cell_check(&a, t, c, ap)), Box::new(move |t, c| g.cell_refund(&b, t, t, c)));
+        f(
+            "gcra-atomic",
+            Box::new(move |t, c, ap| g.cell_check(&a, t, c, ap)),
+            Box::new(move |t, c| g.cell_refund(&b, t, t, c)),
+        );
     }
 }

@@ -40,7 +40,11 @@ impl<A: Algorithm> Composite<A> {
     /// [`Error::InvalidOption`] if `parts` is empty.
     pub fn new(parts: Vec<A>) -> Result<Composite<A>, Error> {
         let Some(quota) = parts.first().map(Algorithm::quota) else {
-            return Err(Error::InvalidOption { field: "parts", value: 0, reason: "a composite needs at least one limit" });
+            return Err(Error::InvalidOption {
+                field: "parts",
+                value: 0,
+                reason: "a composite needs at least one limit",
+            });
         };
         Ok(Composite { parts, quota })
     }
@@ -80,13 +84,21 @@ impl<A: Algorithm> Algorithm for Composite<A> {
             .map(|(a, s)| a.check(s, now, cost, false))
             .collect();
         if apply && ds.iter().all(|d| d.allowed) {
-            ds = self.parts.iter().zip(st.parts.iter_mut()).map(|(a, s)| a.check(s, now, cost, true)).collect();
+            ds = self
+                .parts
+                .iter()
+                .zip(st.parts.iter_mut())
+                .map(|(a, s)| a.check(s, now, cost, true))
+                .collect();
         }
         Decision::all(&ds).unwrap_or_else(|| Decision::plain(false, 0, 0, 0, 0, (0, 0)))
     }
 
     fn is_fresh(&self, st: &Self::State, now: u64) -> bool {
-        self.parts.iter().zip(&st.parts).all(|(a, s)| a.is_fresh(s, now))
+        self.parts
+            .iter()
+            .zip(&st.parts)
+            .all(|(a, s)| a.is_fresh(s, now))
     }
 
     fn refund(&self, st: &mut Self::State, now: u64, at: u64, cost: u64) {
@@ -108,4 +120,3 @@ impl<A: Algorithm> Algorithm for Composite<A> {
         self.refund(&mut cell.lock(), now, at, cost);
     }
 }
-

@@ -12,6 +12,17 @@ pub struct SlidingLogState {
     total: u64,
 }
 
+impl SlidingLogState {
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_entries(entries: Vec<(u64, u64)>) -> SlidingLogState {
+        let total = entries.iter().map(|&(_, c)| c).sum();
+        SlidingLogState {
+            entries: entries.into(),
+            total,
+        }
+    }
+}
+
 /// Sliding log: admitted iff the cost admitted at times `s` with `t - period < s <= t`, plus
 /// `cost`, is at most `limit`.
 ///
@@ -88,7 +99,10 @@ impl Algorithm for SlidingLog {
         }
         let n = u128::from(now);
         let p = u128::from(period);
-        let reset = st.entries.back().map_or(0, |&(s, _)| (u128::from(s) + p).saturating_sub(n));
+        let reset = st
+            .entries
+            .back()
+            .map_or(0, |&(s, _)| (u128::from(s) + p).saturating_sub(n));
         let mut retry = 0;
         if !allowed && cost <= limit {
             let mut left = st.total;
@@ -110,18 +124,19 @@ impl Algorithm for SlidingLog {
 
     fn is_fresh(&self, st: &SlidingLogState, now: u64) -> bool {
         let period = u128::from(self.quota.period_ns());
-        st.entries.back().is_none_or(|&(s, _)| u128::from(s) + period <= u128::from(now))
+        st.entries
+            .back()
+            .is_none_or(|&(s, _)| u128::from(s) + period <= u128::from(now))
     }
 
     fn refund(&self, st: &mut SlidingLogState, _now: u64, at: u64, cost: u64) {
-        if let Some(i) = st.entries.iter().rposition(|&(s, _)| s <= at) {
-            if let Some((_, c)) = st.entries.get_mut(i) {
-                let back = cost.min(*c);
-                *c -= back;
-                st.total -= back;
-                if *c == 0 {
-                    st.entries.remove(i);
-                }
+        let i = st.entries.iter().rposition(|&(s, _)| s <= at);
+        if let Some((i, (_, c))) = i.and_then(|i| st.entries.get_mut(i).map(|e| (i, e))) {
+            let back = cost.min(*c);
+            *c -= back;
+            st.total -= back;
+            if *c == 0 {
+                st.entries.remove(i);
             }
         }
     }

@@ -21,9 +21,13 @@ pub use any::{ALGORITHM_NAMES, AlgorithmKind, AnyAlgorithm, AnyCell, AnyState};
 pub use bucket::{
     BucketCell, Gcra, GcraState, LeakyBucket, LeakyBucketState, TokenBucket, TokenBucketState,
 };
+#[cfg(feature = "redis")]
+pub(crate) use bucket::{decide_us, params_us};
 pub use composite::{Composite, CompositeState};
 pub use log::{SlidingLog, SlidingLogState};
-pub use window::{FixedWindow, FixedWindowCell, FixedWindowState, SlidingWindow, SlidingWindowState};
+pub use window::{
+    FixedWindow, FixedWindowCell, FixedWindowState, SlidingWindow, SlidingWindowState,
+};
 
 pub(crate) mod sealed {
     pub trait Sealed {}

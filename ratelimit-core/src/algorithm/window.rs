@@ -12,6 +12,13 @@ pub struct FixedWindowState {
     count: u64,
 }
 
+impl FixedWindowState {
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_parts(index: u64, count: u64) -> FixedWindowState {
+        FixedWindowState { index, count }
+    }
+}
+
 /// The shared cell of a [`FixedWindow`]: index and count packed into one `u64` when both fit
 /// (`bits(limit) + bits(u64::MAX / period) <= 64`, e.g. up to 2^20 per millisecond), else a mutex.
 #[derive(Debug)]
@@ -53,7 +60,10 @@ impl FixedWindow {
     pub fn new(quota: Quota) -> FixedWindow {
         let cb = bits(quota.limit());
         let ib = bits(u64::MAX / quota.period_ns());
-        FixedWindow { quota, count_bits: (cb + ib <= 64).then_some(cb) }
+        FixedWindow {
+            quota,
+            count_bits: (cb + ib <= 64).then_some(cb),
+        }
     }
 
     fn current(&self, st: &FixedWindowState, now: u64) -> (u64, u64) {
@@ -62,7 +72,10 @@ impl FixedWindow {
     }
 
     fn decode(cb: u32) -> impl Fn(u64) -> FixedWindowState {
-        move |v| FixedWindowState { index: v >> cb, count: v & ((1u64 << cb) - 1) }
+        move |v| FixedWindowState {
+            index: v >> cb,
+            count: v & ((1u64 << cb) - 1),
+        }
     }
 
     fn encode(cb: u32) -> impl Fn(&FixedWindowState) -> u64 {
@@ -93,7 +106,10 @@ impl Algorithm for FixedWindow {
         let allowed = cost <= limit - count.min(limit);
         let after = if allowed { count + cost } else { count };
         if apply && allowed {
-            *st = FixedWindowState { index: k, count: after };
+            *st = FixedWindowState {
+                index: k,
+                count: after,
+            };
         }
         let mut d = Decision::plain(allowed, limit, 0, 0, 0, (limit, period));
         d.rem_num = u128::from(limit.saturating_sub(after));
@@ -132,14 +148,18 @@ impl Algorithm for FixedWindow {
             ),
             (FixedWindowCell::Locked(m), _) => self.check(&mut m.lock(), now, cost, apply),
             // A cell built by another FixedWindow: decide on a fresh state, change nothing.
-            (FixedWindowCell::Atomic(_), None) => self.check(&mut FixedWindowState::default(), now, cost, false),
+            (FixedWindowCell::Atomic(_), None) => {
+                self.check(&mut FixedWindowState::default(), now, cost, false)
+            }
         }
     }
 
     fn cell_refund(&self, cell: &FixedWindowCell, now: u64, at: u64, cost: u64) {
         match (cell, self.count_bits) {
             (FixedWindowCell::Atomic(a), Some(cb)) => {
-                cas_refund(a, Self::decode(cb), Self::encode(cb), |st| self.refund(st, now, at, cost));
+                cas_refund(a, Self::decode(cb), Self::encode(cb), |st| {
+                    self.refund(st, now, at, cost)
+                });
             }
             (FixedWindowCell::Locked(m), _) => self.refund(&mut m.lock(), now, at, cost),
             (FixedWindowCell::Atomic(_), None) => {}
@@ -154,6 +174,13 @@ pub struct SlidingWindowState {
     index: u64,
     prev: u64,
     curr: u64,
+}
+
+impl SlidingWindowState {
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_parts(index: u64, prev: u64, curr: u64) -> SlidingWindowState {
+        SlidingWindowState { index, prev, curr }
+    }
 }
 
 /// Sliding window counter: with `k = floor(t/period)`, `e = t - k*period`, `prev`/`curr` the
@@ -222,12 +249,21 @@ impl Algorithm for SlidingWindow {
         let (k, e, prev, curr) = self.current(st, now);
         let limit = u128::from(self.quota.limit());
         let pd = u128::from(self.quota.period_ns());
-        let (p, c, e, kk) = (u128::from(prev), u128::from(curr), u128::from(e), u128::from(k));
+        let (p, c, e, kk) = (
+            u128::from(prev),
+            u128::from(curr),
+            u128::from(e),
+            u128::from(k),
+        );
         let weighted = p * (pd - e);
         let allowed = weighted + (c + u128::from(cost)) * pd <= limit * pd;
         let after = if allowed { curr + cost } else { curr };
         if apply && allowed {
-            *st = SlidingWindowState { index: k, prev, curr: after };
+            *st = SlidingWindowState {
+                index: k,
+                prev,
+                curr: after,
+            };
         }
         let a = u128::from(after);
         let remaining = ((limit * pd).saturating_sub(weighted) / pd).saturating_sub(a);
@@ -247,10 +283,19 @@ impl Algorithm for SlidingWindow {
             kk * pd + (pd - (limit - c - cost) * pd / p)
         } else {
             // Window k+1: prev' = curr (after), curr' = 0.
-            let e1 = if a == 0 { 0 } else { pd - ((limit - cost) * pd / a).min(pd) };
+            let e1 = ((limit - cost) * pd)
+                .checked_div(a)
+                .map_or(0, |x| pd - x.min(pd));
             (kk + 1) * pd + e1
         };
-        let mut d = Decision::plain(allowed, self.quota.limit(), 0, 0, 0, (self.quota.limit(), self.quota.period_ns()));
+        let mut d = Decision::plain(
+            allowed,
+            self.quota.limit(),
+            0,
+            0,
+            0,
+            (self.quota.limit(), self.quota.period_ns()),
+        );
         d.rem_num = remaining;
         d.reset_num = reset;
         d.retry_num = retry_at.saturating_sub(now128);
@@ -294,20 +339,31 @@ mod tests {
     fn fixed_window_packs_when_it_fits() {
         let fw = FixedWindow::new(Quota::per_second(1000).unwrap());
         assert!(matches!(fw.new_cell(), FixedWindowCell::Atomic(_)));
-        let fw = FixedWindow::new(Quota::builder(u64::MAX, Duration::from_nanos(1)).build().unwrap());
+        let fw = FixedWindow::new(
+            Quota::builder(u64::MAX, Duration::from_nanos(1))
+                .build()
+                .unwrap(),
+        );
         assert!(matches!(fw.new_cell(), FixedWindowCell::Locked(_)));
-        let q = Quota::builder(3, Duration::from_millis(10)).build().unwrap();
+        let q = Quota::builder(3, Duration::from_millis(10))
+            .build()
+            .unwrap();
         let fw = FixedWindow::new(q);
         let cell = fw.new_cell();
         let mut st = FixedWindowState::default();
-        for t in [0u64, 1, 2, 3, 9_999_999, 10_000_000, 10_000_001, 10_000_002, 10_000_003, 25_000_000] {
+        for t in [
+            0u64, 1, 2, 3, 9_999_999, 10_000_000, 10_000_001, 10_000_002, 10_000_003, 25_000_000,
+        ] {
             let a = fw.cell_check(&cell, t, 1, true);
             let b = fw.check(&mut st, t, 1, true);
             assert_eq!(a, b, "t={t}");
         }
         fw.cell_refund(&cell, 25_000_000, 25_000_000, 1);
         fw.refund(&mut st, 25_000_000, 25_000_000, 1);
-        assert_eq!(fw.cell_check(&cell, 25_000_001, 3, true), fw.check(&mut st, 25_000_001, 3, true));
+        assert_eq!(
+            fw.cell_check(&cell, 25_000_001, 3, true),
+            fw.check(&mut st, 25_000_001, 3, true)
+        );
     }
 
     #[test]

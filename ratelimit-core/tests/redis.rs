@@ -1,0 +1,304 @@
+//! The Redis store against a real `redis-server` started here on a unix socket in a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ratelimit_core::redis_store::{FailPolicy, RedisBuilder, RedisLimiter};
+use ratelimit_core::{AnyAlgorithm, KeyedBuilder, ManualClock, Quota};
+
+const KINDS: [&str; 6] = [
+    "gcra",
+    "token-bucket",
+    "leaky-bucket",
+    "fixed-window",
+    "sliding-log",
+    "sliding-window",
+];
+
+/// A redis-server on a unix socket; killed on drop.
+struct Server {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Server { child: None, dir };
+        s.spawn();
+        s
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
+    fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket().display())
+    }
+
+    fn spawn(&mut self) {
+        let sock = self.socket();
+        let _ = std::fs::remove_file(&sock);
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--unixsocket"])
+            .arg(&sock)
+            .args(["--save", "", "--appendonly", "no", "--dir"])
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start redis-server ({e}): install it with `apt-get install redis-server` or run `bash scripts/test-all.sh`")
+            });
+        self.child = Some(child);
+        wait_for(&sock);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_for(sock: &Path) {
+    let start = Instant::now();
+    while !sock.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis-server did not create {}",
+            sock.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A small deterministic generator (xorshift) for traces.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Same trace, same decisions (allowed, remaining, reset-after, retry-after) as the memory store.
+#[test]
+fn same_decisions_as_memory() {
+    let server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    let quotas = [
+        Quota::builder(3, Duration::from_millis(100))
+            .build()
+            .unwrap(),
+        Quota::builder(7, Duration::from_millis(90))
+            .burst(3)
+            .build()
+            .unwrap(),
+        Quota::builder(2, Duration::from_millis(35))
+            .burst(5)
+            .build()
+            .unwrap(),
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for (qi, q) in quotas.iter().enumerate() {
+        for kind in KINDS {
+            let alg = AnyAlgorithm::from_name(kind, *q).unwrap();
+            let redis = RedisBuilder::new(&server.url(), alg)
+                .prefix(&format!("same{qi}:"))
+                .build()
+                .unwrap();
+            let mem = KeyedBuilder::new(alg)
+                .clock(ManualClock::new(0))
+                .build::<String>()
+                .unwrap();
+            let base_ms = 1_700_000_000_000u64; // epoch-like times, as the server clock gives
+            let mut t = base_ms;
+            for _ in 0..150 {
+                t += [0, 0, 1, 3, 10, 40][rng.next(6) as usize];
+                let key = format!("k{}", rng.next(3));
+                let cost = [1, 1, 1, 2, 3, 0, 9][rng.next(7) as usize];
+                let r = rt.block_on(redis.check_at_us(&key, t * 1000, cost));
+                assert_eq!(r.degraded, None);
+                let m = mem.check_at(&key, t * 1_000_000, cost);
+                let ctx = format!("{kind} q={q:?} t={t} key={key} cost={cost}");
+                assert_eq!(r.decision.allowed(), m.allowed(), "{ctx}");
+                assert_eq!(r.decision.remaining(), m.remaining(), "{ctx}");
+                assert_eq!(r.decision.retry_after_ns(), m.retry_after_ns(), "{ctx}");
+                assert_eq!(r.decision.reset_after_ns(), m.reset_after_ns(), "{ctx}");
+                assert_eq!(r.decision.limit(), m.limit(), "{ctx}");
+            }
+        }
+    }
+}
+
+/// Two clients (two connections) enforce one limit together, on the server's clock; every
+/// written key has a TTL.
+#[test]
+fn two_clients_share_one_limit() {
+    let server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    for kind in KINDS {
+        let alg = AnyAlgorithm::from_name(kind, Quota::per_hour(10).unwrap()).unwrap();
+        let a = RedisBuilder::new(&server.url(), alg).build().unwrap();
+        let b = RedisBuilder::new(&server.url(), alg).build().unwrap();
+        let admitted = rt.block_on(async {
+            let ta = tokio::spawn({
+                let a = a.clone();
+                async move {
+                    let mut n = 0;
+                    for _ in 0..15 {
+                        n += usize::from(a.check("shared", 1).await.decision.allowed());
+                    }
+                    n
+                }
+            });
+            let mut n = 0;
+            for _ in 0..15 {
+                n += usize::from(b.check("shared", 1).await.decision.allowed());
+            }
+            n + ta.await.unwrap()
+        });
+        assert_eq!(admitted, 10, "{kind}");
+        assert_eq!(a.failures() + b.failures(), 0);
+        let client = redis::Client::open(server.url()).unwrap();
+        let mut conn = client.get_connection().unwrap();
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(format!("rl:{{shared}}:{kind}"))
+            .query(&mut conn)
+            .unwrap();
+        assert!(ttl > 0 && ttl <= 3_600_001 * 2, "{kind} ttl {ttl}");
+    }
+}
+
+async fn until_redis_answers(lim: &RedisLimiter) {
+    let start = Instant::now();
+    loop {
+        if lim.check("probe", 0).await.degraded.is_none() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no recovery after the server came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The server killed mid-run: each fail policy applies (no panic), failures are counted, and
+/// decisions come from Redis again once it is back.
+#[test]
+fn server_killed_mid_run_applies_fail_policy_then_recovers() {
+    let mut server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    let q = Quota::per_hour(2).unwrap();
+    let alg = AnyAlgorithm::from_name("gcra", q).unwrap();
+    let open = RedisBuilder::new(&server.url(), alg)
+        .fail_policy(FailPolicy::Open)
+        .build()
+        .unwrap();
+    let closed = RedisBuilder::new(&server.url(), alg)
+        .fail_policy(FailPolicy::Closed)
+        .build()
+        .unwrap();
+    let local = RedisBuilder::new(&server.url(), alg)
+        .fail_policy(FailPolicy::Local)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for lim in [&open, &closed, &local] {
+            let d = lim.check("k", 1).await;
+            assert_eq!(d.degraded, None);
+        }
+        // Redis has admitted 2 of 2 by now (three clients, one limit): the next is denied.
+        assert!(!closed.check("k", 1).await.decision.allowed());
+    });
+    server.kill();
+    rt.block_on(async {
+        let d = open.check("k", 1).await;
+        assert_eq!(d.degraded, Some(FailPolicy::Open));
+        assert!(d.decision.allowed());
+        let d = closed.check("k", 1).await;
+        assert_eq!(d.degraded, Some(FailPolicy::Closed));
+        assert!(!d.decision.allowed());
+        assert!(d.decision.retry_after().is_some());
+        // The local fallback is a fresh in-process limiter: 2 per hour, per instance.
+        let ds: Vec<_> = [(); 3].iter().map(|_| ()).collect();
+        let mut allowed = 0;
+        for _ in ds {
+            let d = local.check("k", 1).await;
+            assert_eq!(d.degraded, Some(FailPolicy::Local));
+            allowed += usize::from(d.decision.allowed());
+        }
+        assert_eq!(allowed, 2);
+        assert_eq!(
+            (open.failures(), closed.failures(), local.failures()),
+            (1, 1, 3)
+        );
+    });
+    server.spawn();
+    rt.block_on(async {
+        until_redis_answers(&closed).await;
+        // A fresh server has no state: the key is fresh again.
+        let d = closed.check("k", 1).await;
+        assert_eq!(d.degraded, None);
+        assert!(d.decision.allowed());
+        until_redis_answers(&open).await;
+        until_redis_answers(&local).await;
+    });
+}
+
+#[test]
+fn quotas_the_scripts_cannot_hold_exactly_are_rejected() {
+    let q = Quota::per_second(1).unwrap();
+    let e = RedisBuilder::new(
+        "redis://127.0.0.1:1",
+        AnyAlgorithm::from_name("gcra", q).unwrap(),
+    )
+    .build()
+    .unwrap_err();
+    assert!(matches!(e, ratelimit_core::Error::NoRuntime), "{e}");
+    let rt = rt();
+    let _guard = rt.enter();
+    let q = Quota::builder(1, Duration::from_nanos(1500))
+        .build()
+        .unwrap();
+    let e = RedisBuilder::new(
+        "redis://127.0.0.1:1",
+        AnyAlgorithm::from_name("gcra", q).unwrap(),
+    )
+    .build()
+    .unwrap_err();
+    assert!(e.is_config(), "{e}");
+    let q = Quota::builder(u64::MAX / 2, Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let e = RedisBuilder::new(
+        "redis://127.0.0.1:1",
+        AnyAlgorithm::from_name("fixed-window", q).unwrap(),
+    )
+    .build()
+    .unwrap_err();
+    assert!(e.is_config(), "{e}");
+}
