@@ -10,6 +10,7 @@ mod model;
 mod parse;
 pub mod plan;
 pub mod replicas;
+pub mod sim;
 pub mod validate;
 mod yaml;
 

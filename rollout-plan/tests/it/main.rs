@@ -4,4 +4,5 @@
 mod analysis_status;
 mod canary_replicas;
 mod planning;
+mod simulation;
 mod validation;
