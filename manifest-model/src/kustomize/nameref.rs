@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::resource::{Id, Resource};
+use super::resource::{self, Id, Resource};
 use super::transform::visit_path;
 
 const POD_TEMPLATE_KINDS: &[(&str, &str)] = &[
@@ -177,8 +177,9 @@ pub(crate) fn fix(resources: &mut [Resource]) {
                     let sns = s.get("namespace").and_then(Value::as_str).map(str::to_owned);
                     let hit = targets.iter().find(|t| {
                         t.kind == "ServiceAccount"
-                            && t.ids.iter().any(|id| {
-                                id.name == name && sns.as_deref().is_none_or(|n| n == id.namespace)
+                            && t.ids.iter().any(|id| id.name == name)
+                            && t.ids.first().is_some_and(|org| {
+                                sns.as_deref().is_none_or(|n| resource::ns_eq(n, &org.namespace))
                             })
                     });
                     if let (Some(t), Value::Object(m)) = (hit, s) {

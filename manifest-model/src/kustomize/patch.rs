@@ -50,14 +50,8 @@ fn directive(v: &Value) -> Option<&str> {
 pub(crate) fn strategic_merge(orig: &mut Value, patch: &Value) -> Result<bool, Failure> {
     match directive(patch) {
         Some("delete") => return Ok(false),
-        Some("replace") => {
-            let mut p = patch.clone();
-            if let Value::Object(m) = &mut p {
-                m.remove("$patch");
-            }
-            *orig = p;
-            return Ok(true);
-        }
+        // kustomize leaves the object alone for a top-level `$patch: replace`.
+        Some("replace") => return Ok(true),
         Some("merge") | None => {}
         Some(other) => return Err(fail(format!("unknown $patch directive {other:?}"))),
     }
@@ -141,26 +135,39 @@ fn merge_lists(field: &str, orig: &mut Vec<Value>, patch: &[Value]) {
         }
         return;
     };
+    // kustomize puts the patch's elements first (in patch order), then the untouched originals.
+    let mut used = vec![false; orig.len()];
+    let mut out = Vec::with_capacity(orig.len() + patch.len());
     for p in patch {
         let kv = p.get(key);
         let pos = orig.iter().position(|o| o.get(key) == kv);
-        match (pos, directive(p)) {
-            (Some(i), Some("delete")) => {
-                orig.remove(i);
+        if let Some(i) = pos {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
             }
-            (None, Some("delete")) => {}
-            (Some(i), _) => {
-                if let Some(o) = orig.get_mut(i) {
-                    merge_maps(o, p);
-                }
+        }
+        if directive(p) == Some("delete") {
+            continue;
+        }
+        match pos.and_then(|i| orig.get(i)) {
+            Some(o) => {
+                let mut merged = o.clone();
+                merge_maps(&mut merged, p);
+                out.push(merged);
             }
-            (None, _) => {
+            None => {
                 let mut p = p.clone();
                 strip_directives(&mut p);
-                orig.push(p);
+                out.push(p);
             }
         }
     }
+    for (o, u) in orig.iter().zip(used) {
+        if !u {
+            out.push(o.clone());
+        }
+    }
+    *orig = out;
 }
 
 /// Whether `patch` is a JSON 6902 patch (a list of operations) rather than a merge patch.
@@ -417,6 +424,9 @@ mod tests {
         let p = json!({"spec": {"containers": [{"name": "a", "image": "y"}, {"name": "b", "$patch": "delete"}, {"name": "c"}], "tls": null}});
         assert!(strategic_merge(&mut d, &p).unwrap());
         assert_eq!(d, json!({"spec": {"containers": [{"name": "a", "image": "y"}, {"name": "c"}]}}));
+        let mut d = json!({"env": [{"name": "A"}, {"name": "B"}]});
+        strategic_merge(&mut d, &json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}]})).unwrap();
+        assert_eq!(d, json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}, {"name": "A"}]}));
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub(crate) struct Id {
     pub(crate) namespace: String,
 }
 
-fn ns_eq(a: &str, b: &str) -> bool {
+pub(crate) fn ns_eq(a: &str, b: &str) -> bool {
     let norm = |s: &str| if s.is_empty() { "default".to_owned() } else { s.to_owned() };
     norm(a) == norm(b)
 }
