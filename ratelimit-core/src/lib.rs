@@ -19,6 +19,9 @@ mod quota;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis_store;
 pub mod trace;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod wait;
 
 pub use algorithm::{
     ALGORITHM_NAMES, Algorithm, AlgorithmKind, AnyAlgorithm, AnyCell, AnyState, BucketCell,

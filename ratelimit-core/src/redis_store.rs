@@ -109,7 +109,7 @@ impl RedisBuilder {
             return Err(Error::NoRuntime);
         }
         let quota = self.alg.quota();
-        if quota.period_ns() % 1000 != 0 {
+        if !quota.period_ns().is_multiple_of(1000) {
             return Err(Error::InvalidOption {
                 field: "period",
                 value: quota.period_ns().into(),

@@ -6,3 +6,5 @@ mod model;
 #[cfg(feature = "redis")]
 mod redis;
 mod replay;
+#[cfg(feature = "tokio")]
+mod wait;
