@@ -60,6 +60,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A metric provider failed.
+    #[error("provider {address}: {message}")]
+    Provider {
+        /// The provider's address.
+        address: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A scenario for the simulator is inconsistent.
     #[error("scenario: {message}")]
     Scenario {

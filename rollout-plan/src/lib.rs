@@ -9,6 +9,9 @@ mod error;
 mod model;
 mod parse;
 pub mod plan;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod prometheus;
 pub mod replicas;
 pub mod sim;
 pub mod validate;

@@ -4,5 +4,7 @@
 mod analysis_status;
 mod canary_replicas;
 mod planning;
+#[cfg(feature = "prometheus")]
+mod prometheus;
 mod simulation;
 mod validation;
