@@ -1,1 +1,4 @@
-//! Programs composed from the workspace crates; see the binaries in `src/bin/`.
+//! Programs composed from the workspace crates (see the binaries in `src/bin/`), and the pieces
+//! they share.
+
+pub mod report;
