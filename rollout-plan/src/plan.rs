@@ -142,14 +142,16 @@ pub fn plan(rollout: &Rollout, templates: &[AnalysisTemplate]) -> Result<Plan, E
             (StrategyKind::BlueGreen, steps, notes)
         }
     };
-    let min_duration_seconds = steps.iter().map(|s| s.min_seconds).sum();
+    let min_duration_seconds = steps
+        .iter()
+        .fold(0i64, |acc, s| acc.saturating_add(s.min_seconds));
     let max_duration_seconds = steps
         .iter()
         .try_fold(0i64, |acc, s| s.max_seconds.map(|m| acc.saturating_add(m)));
     Ok(Plan {
         name: rollout.name.clone(),
         strategy: kind,
-        replicas: rollout.replicas_or_default(),
+        replicas: bounded_replicas(rollout),
         steps,
         min_duration_seconds,
         max_duration_seconds,
@@ -165,6 +167,14 @@ struct Converge {
     peak_total: i32,
     min_available: i32,
 }
+
+fn bounded_replicas(r: &Rollout) -> i32 {
+    r.replicas_or_default()
+        .clamp(-replicas::MAX_COUNT, replicas::MAX_COUNT)
+}
+
+/// Most reconcile passes the planner follows for one step.
+const MAX_PASSES: usize = 10_000;
 
 /// Iterates the controller's basic-canary calculation pass by pass (pods ready at once) from
 /// `(canary, stable)` until the counts stop changing.
@@ -186,8 +196,13 @@ fn converge_basic(r: &Rollout, step_index: usize, canary: i32, stable: i32) -> C
     let (mut c, mut s) = (canary, stable);
     let mut peak = c + s;
     let mut min_avail = c + s;
-    // Each pass moves at least one pod or stops; bound the loop for safety on odd input.
-    let bound = 4 * (r.replicas_or_default().max(1) as usize) + 8;
+    // Each pass moves at least one pod or stops; huge replica counts with a surge of one pod
+    // would take millions of passes, so the walk is capped (the counts are then the target).
+    let bound = usize::try_from(r.replicas_or_default())
+        .unwrap_or(0)
+        .saturating_mul(4)
+        .saturating_add(8)
+        .min(MAX_PASSES);
     for _ in 0..bound {
         let next =
             replicas::basic_canary_counts(&ro, Some(&rs("canary", c)), Some(&rs("stable", s)), &[]);
@@ -276,8 +291,12 @@ fn metric_bounds(m: &Metric) -> (i64, Option<i64>) {
         .and_then(IntOrString::as_int)
         .unwrap_or(DEFAULT_CONSECUTIVE_ERROR_LIMIT)
         .max(0);
-    let min = delay + (count - 1) * interval;
-    let max = min + count * errors * (ERROR_RETRY_INTERVAL_MS / 1000);
+    let min = delay.saturating_add((count - 1).saturating_mul(interval));
+    let max = min.saturating_add(
+        count
+            .saturating_mul(errors)
+            .saturating_mul(ERROR_RETRY_INTERVAL_MS / 1000),
+    );
     (min, Some(max))
 }
 
@@ -306,7 +325,7 @@ fn plan_canary(
     c: &CanaryStrategy,
     templates: &[AnalysisTemplate],
 ) -> Result<Planned, String> {
-    let n = r.replicas_or_default();
+    let n = bounded_replicas(r);
     let max = c.max_weight();
     let routed = c.traffic_routing.is_some();
     let surge = replicas::max_surge(r);
@@ -468,7 +487,7 @@ fn plan_canary(
 }
 
 fn plan_blue_green(r: &Rollout, b: &BlueGreenStrategy, templates: &[AnalysisTemplate]) -> Planned {
-    let n = r.replicas_or_default();
+    let n = bounded_replicas(r);
     let preview = b.preview_replica_count.map_or(n, |p| p.min(n));
     let mut steps = Vec::new();
     let mut notes = Vec::new();

@@ -28,11 +28,33 @@ pub struct ReplicaSet {
 }
 
 impl ReplicaSet {
-    /// `.spec.replicas` with Kubernetes' default of 1.
+    /// `.spec.replicas` with Kubernetes' default of 1 (clamped to ±[`MAX_COUNT`]).
     #[must_use]
     pub fn spec(&self) -> i32 {
-        self.spec_replicas.unwrap_or(1)
+        bounded(self.spec_replicas.unwrap_or(1))
     }
+
+    /// `.status.availableReplicas` (clamped to ±[`MAX_COUNT`]).
+    #[must_use]
+    pub fn available(&self) -> i32 {
+        bounded(self.available_replicas)
+    }
+}
+
+/// Pod counts and weights are clamped to this magnitude (2^28) so the arithmetic can never
+/// overflow on hostile input; real rollouts are many orders of magnitude below it.
+pub const MAX_COUNT: i32 = 1 << 28;
+
+fn bounded(v: i32) -> i32 {
+    v.clamp(-MAX_COUNT, MAX_COUNT)
+}
+
+fn replicas_of(rollout: &Rollout) -> i32 {
+    bounded(rollout.replicas_or_default())
+}
+
+fn max_weight_of(c: &crate::model::CanaryStrategy) -> i32 {
+    bounded(c.max_weight())
 }
 
 /// The weights currently applied at the traffic router.
@@ -54,7 +76,8 @@ pub struct Counts {
 }
 
 fn clamp_i32(v: i64) -> i32 {
-    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+    let m = i64::from(MAX_COUNT);
+    i32::try_from(v.clamp(-m, m)).unwrap_or(0)
 }
 
 /// Resolves maxSurge and maxUnavailable against `desired` replicas: a percent surge rounds up,
@@ -107,18 +130,13 @@ pub fn max_surge(rollout: &Rollout) -> i32 {
         .max_unavailable
         .clone()
         .unwrap_or_else(default_unavailable);
-    resolve_fenceposts(
-        Some(&surge),
-        Some(&unavailable),
-        rollout.replicas_or_default(),
-    )
-    .map_or(0, |(s, _)| s)
+    resolve_fenceposts(Some(&surge), Some(&unavailable), replicas_of(rollout)).map_or(0, |(s, _)| s)
 }
 
 /// maxUnavailable as an integer, with the 25% default, capped at `spec.replicas`.
 #[must_use]
 pub fn max_unavailable(rollout: &Rollout) -> i32 {
-    let replicas = rollout.replicas_or_default();
+    let replicas = replicas_of(rollout);
     if replicas == 0 {
         return 0;
     }
@@ -229,7 +247,7 @@ fn current_step(rollout: &Rollout) -> Option<(usize, bool)> {
 /// or when no setWeight precedes, the maximum weight past the last step.
 #[must_use]
 pub fn current_set_weight(rollout: &Rollout) -> i32 {
-    let max = rollout.canary().map_or(100, |c| c.max_weight());
+    let max = rollout.canary().map_or(100, max_weight_of);
     if rollout.status.abort {
         return 0;
     }
@@ -240,6 +258,7 @@ pub fn current_set_weight(rollout: &Rollout) -> i32 {
         .iter()
         .rev()
         .find_map(|s| s.set_weight)
+        .map(bounded)
         .unwrap_or(0)
 }
 
@@ -258,11 +277,11 @@ pub fn desired_canary_weight(
     if !(rollout.status.abort && c.dynamic_stable_scale) {
         return current_set_weight(rollout);
     }
-    let n = rollout.replicas_or_default();
-    let from_stable = n - stable_rs.available_replicas;
+    let n = replicas_of(rollout);
+    let from_stable = n - stable_rs.available();
     let needed = match c.abort_scale_down_delay_seconds {
         Some(d) if d > 0 => from_stable,
-        _ => from_stable.max(new_rs.available_replicas),
+        _ => from_stable.max(new_rs.available()),
     };
     let end = match current_step(rollout) {
         Some((idx, _)) => idx.min(c.steps.len().saturating_sub(1)),
@@ -271,8 +290,8 @@ pub fn desired_canary_weight(
     c.steps[..=end]
         .iter()
         .rev()
-        .filter_map(|s| s.set_weight)
-        .find(|w| traffic_weight_to_replicas(n, *w, c.max_weight()) < needed)
+        .filter_map(|s| s.set_weight.map(bounded))
+        .find(|w| traffic_weight_to_replicas(n, *w, max_weight_of(c)) < needed)
         .unwrap_or(0)
 }
 
@@ -285,7 +304,7 @@ pub fn canary_replicas_or_weight(
     new_rs: Option<&ReplicaSet>,
     stable_rs: Option<&ReplicaSet>,
 ) -> (Option<i32>, i32) {
-    let max = rollout.canary().map_or(100, |c| c.max_weight());
+    let max = rollout.canary().map_or(100, max_weight_of);
     let st = &rollout.status;
     if st.promote_full || st.stable_rs.is_empty() || st.current_pod_hash == st.stable_rs {
         return (None, max);
@@ -304,10 +323,10 @@ pub fn canary_replicas_or_weight(
                     break;
                 }
                 if let Some(r) = scs.replicas {
-                    return (Some(r), 0);
+                    return (Some(bounded(r)), 0);
                 }
                 if let Some(w) = scs.weight {
-                    return (None, w);
+                    return (None, bounded(w));
                 }
                 break;
             }
@@ -332,10 +351,10 @@ pub fn stable_rs_exists(new_rs: Option<&ReplicaSet>, stable_rs: Option<&ReplicaS
 #[must_use]
 pub fn replicas_for_scale_down(rs: Option<&ReplicaSet>, ignore_availability: bool) -> i32 {
     let Some(rs) = rs else { return 0 };
-    if rs.spec() < rs.available_replicas || ignore_availability {
+    if rs.spec() < rs.available() || ignore_availability {
         return rs.spec();
     }
-    rs.available_replicas
+    rs.available()
 }
 
 fn sum_spec(rss: &[&ReplicaSet]) -> i64 {
@@ -355,10 +374,10 @@ pub fn basic_canary_counts(
     stable_rs: Option<&ReplicaSet>,
     other_rss: &[ReplicaSet],
 ) -> Counts {
-    let n = rollout.replicas_or_default();
+    let n = replicas_of(rollout);
     let (_, weight) = canary_replicas_or_weight(rollout, new_rs, stable_rs);
     let surge = max_surge(rollout);
-    let max_weight = rollout.canary().map_or(100, |c| c.max_weight());
+    let max_weight = rollout.canary().map_or(100, max_weight_of);
     let (mut desired_new, mut desired_stable) =
         approximate_weighted_counts(n, weight, max_weight, surge);
 
@@ -477,12 +496,12 @@ fn adjust_within_limits(
     let mut over = (adjust_count + drain_count - max_allowed).max(0);
     let mut total_available = 0;
     if let Some(d) = drain {
-        total_available += d.available_replicas.min(drain_count);
+        total_available += d.available().min(drain_count);
     }
     if let Some(a) = adjust {
         adjust_count -= over;
-        total_available += a.available_replicas.min(adjust_count);
-        let extra_available = (a.available_replicas - adjust_count).max(0);
+        total_available += a.available().min(adjust_count);
+        let extra_available = (a.available() - adjust_count).max(0);
         let more_needed = (min_available - total_available).max(0);
         adjust_count += extra_available.min(more_needed);
         over = (adjust_count + drain_count - max_allowed).max(0);
@@ -508,16 +527,16 @@ pub fn traffic_routed_counts_with(
     new_rs: Option<&ReplicaSet>,
     stable_rs: Option<&ReplicaSet>,
 ) -> Counts {
-    let n = rollout.replicas_or_default();
+    let n = replicas_of(rollout);
     let Some(c) = rollout.canary() else {
         return Counts {
             canary: 0,
             stable: n,
         };
     };
-    let max = c.max_weight();
+    let max = max_weight_of(c);
     let min_pods = |count: i32| -> i32 {
-        match c.min_pods_per_replica_set {
+        match c.min_pods_per_replica_set.map(bounded) {
             Some(m) if count != 0 && c.traffic_routing.is_some() => count.max(m.min(n)),
             _ => count,
         }
@@ -546,7 +565,7 @@ pub fn traffic_routed_counts_with(
 /// True when `rs` exists and both its spec size and its available pods equal `desired`.
 #[must_use]
 pub fn all_desired_are_available(rs: Option<&ReplicaSet>, desired: i32) -> bool {
-    rs.is_some_and(|r| r.spec() == desired && r.available_replicas == desired)
+    rs.is_some_and(|r| r.spec() == desired && r.available() == desired)
 }
 
 fn all_desired_are_created(rs: Option<&ReplicaSet>, desired: i32) -> bool {
@@ -566,9 +585,9 @@ pub fn replica_progress_threshold_met(
     match threshold {
         Some(t) if t.value > 0 => match t.kind {
             ThresholdKind::Percent => {
-                i64::from(r.available_replicas) * 100 >= i64::from(t.value) * i64::from(desired)
+                i64::from(r.available()) * 100 >= i64::from(t.value) * i64::from(desired)
             }
-            ThresholdKind::Pods => r.available_replicas >= t.value,
+            ThresholdKind::Pods => r.available() >= bounded(t.value),
         },
         _ => all_desired_are_available(Some(r), desired),
     }
@@ -607,7 +626,7 @@ pub fn at_desired_replica_counts(
     if !routed
         && other_rss
             .iter()
-            .map(|r| i64::from(r.available_replicas))
+            .map(|r| i64::from(r.available()))
             .sum::<i64>()
             != 0
     {
@@ -627,7 +646,7 @@ pub fn blue_green_new_rs_replicas(
     all_rss: &[ReplicaSet],
     new_rs: Option<&ReplicaSet>,
 ) -> Result<i32, String> {
-    let desired = rollout.replicas_or_default();
+    let desired = replicas_of(rollout);
     let Some(bg) = rollout.blue_green() else {
         if rollout.canary().is_some() {
             return Ok(desired);

@@ -665,7 +665,7 @@ impl Sim {
                 }
             }
             match next {
-                Some(t) if t <= limit => self.clock.set(t.max(now + 1).min(limit.max(now + 1))),
+                Some(t) if t <= limit => self.clock.set(t.max(now.saturating_add(1))),
                 Some(_) | None => {
                     if let Wait::Manual(reason) = &wait
                         && next.is_none()
@@ -768,7 +768,7 @@ impl Sim {
                                         crate::duration::format_seconds(secs)
                                     ),
                                 });
-                                Wait::Until(now + secs * 1000)
+                                Wait::Until(now.saturating_add(secs.saturating_mul(1000)))
                             }
                             _ => {
                                 self.events.push(Event::Paused {
@@ -792,7 +792,7 @@ impl Sim {
                         Wait::Analysis
                     } else if let Some(e) = &s.experiment {
                         let d = e.duration.as_deref().and_then(parse_millis).unwrap_or(0);
-                        Wait::Until(now + d)
+                        Wait::Until(now.saturating_add(d))
                     } else {
                         Wait::None
                     }
@@ -906,7 +906,7 @@ impl Sim {
                             at: now,
                             reason: format!("autoPromotionSeconds {s}"),
                         });
-                        Wait::Until(now + s * 1000)
+                        Wait::Until(now.saturating_add(s.saturating_mul(1000)))
                     }
                     None => {
                         self.events.push(Event::Paused {
@@ -929,7 +929,7 @@ impl Sim {
                 _ => {
                     // scaleDownOld: the rollback window.
                     let d = planned.gate_seconds();
-                    Wait::Until(now + d * 1000)
+                    Wait::Until(now.saturating_add(d.saturating_mul(1000)))
                 }
             };
             let post = planned.action == "postPromotionAnalysis";

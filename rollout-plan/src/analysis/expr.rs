@@ -1087,7 +1087,7 @@ fn member(base: &Val, key: &Val) -> Result<Val, String> {
         (Val::Map(m), Val::Str(k)) => Ok(m.get(k).cloned().unwrap_or(Val::Nil)),
         (Val::List(items), Val::Int(i)) => {
             let len = items.len() as i64;
-            let idx = if *i < 0 { len + i } else { *i };
+            let idx = if *i < 0 { len.saturating_add(*i) } else { *i };
             if idx < 0 || idx >= len {
                 return Err(format!("index out of range: {i} (array length is {len})"));
             }
@@ -1100,7 +1100,7 @@ fn member(base: &Val, key: &Val) -> Result<Val, String> {
         (Val::Str(s), Val::Int(i)) => {
             let chars: Vec<char> = s.chars().collect();
             let len = chars.len() as i64;
-            let idx = if *i < 0 { len + i } else { *i };
+            let idx = if *i < 0 { len.saturating_add(*i) } else { *i };
             usize::try_from(idx)
                 .ok()
                 .and_then(|u| chars.get(u))

@@ -568,7 +568,7 @@ impl RunState {
                     let (Some(start), Some(d)) = (self.started_at, parse_millis(delay)) else {
                         continue;
                     };
-                    if start + d > now {
+                    if start.saturating_add(d) > now {
                         continue;
                     }
                 }
@@ -583,7 +583,10 @@ impl RunState {
             let Some(interval) = retry_interval(metric, last) else {
                 continue;
             };
-            if last.finished_at.is_some_and(|f| now > f + interval) {
+            if last
+                .finished_at
+                .is_some_and(|f| now > f.saturating_add(interval))
+            {
                 tasks.push((metric.name.clone(), false));
             }
         }
@@ -605,7 +608,7 @@ impl RunState {
                 if let Some(delay) = metric.initial_delay.as_deref().filter(|d| !d.is_empty())
                     && let (Some(start), Some(d)) = (self.started_at, parse_millis(delay))
                 {
-                    consider(start + d);
+                    consider(start.saturating_add(d));
                 }
                 continue;
             };
@@ -622,7 +625,7 @@ impl RunState {
                 continue;
             }
             if let Some(interval) = retry_interval(metric, last) {
-                consider(finished + interval);
+                consider(finished.saturating_add(interval));
             }
         }
         best

@@ -6,5 +6,6 @@ mod canary_replicas;
 mod planning;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+mod robustness;
 mod simulation;
 mod validation;
