@@ -167,7 +167,7 @@ fn object<'a>(field: &str, v: &'a Value, known: &[&str]) -> Result<&'a Map<Strin
     };
     for k in m.keys() {
         if !known.contains(&k.as_str()) {
-            return Err((field.to_owned(), Failure::UnknownField { name: k.clone() }));
+            return Err((format!("{field}.{k}"), Failure::UnknownField { name: k.clone() }));
         }
     }
     Ok(m)
@@ -346,7 +346,7 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
             return Err((k.clone(), Failure::Unsupported { name: k.clone() }));
         }
         if !SUPPORTED.contains(&k.as_str()) {
-            return Err((String::new(), Failure::UnknownField { name: k.clone() }));
+            return Err((k.clone(), Failure::UnknownField { name: k.clone() }));
         }
     }
     if let Some(kind) = opt_string("kind", m.get("kind"))? {

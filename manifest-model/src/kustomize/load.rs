@@ -26,17 +26,40 @@ enum Frame {
     Seq {
         items: Vec<Value>,
         anchor: usize,
+        path: String,
     },
     Map {
         map: Map<String, Value>,
         key: Option<(String, Span)>,
         merges: Vec<Value>,
         anchor: usize,
+        path: String,
     },
+}
+
+/// Field paths (`images[0].newTag`) of the first document with their 1-based line and column.
+pub(crate) type Positions = Vec<(String, usize, usize)>;
+
+/// The path of the next value inside the innermost open collection.
+fn child_path(stack: &[Frame]) -> String {
+    match stack.last() {
+        None => String::new(),
+        Some(Frame::Seq { items, path, .. }) => format!("{path}[{}]", items.len()),
+        Some(Frame::Map { key, path, .. }) => {
+            let k = key.as_ref().map(|(k, _)| k.as_str()).unwrap_or("");
+            if path.is_empty() { k.to_owned() } else { format!("{path}.{k}") }
+        }
+    }
 }
 
 /// Parses every document of `text`; empty (null) documents are dropped.
 pub(crate) fn load_documents(text: &str, schema: Schema) -> Result<Vec<Value>, LoadError> {
+    load_with_positions(text, schema).map(|(docs, _)| docs)
+}
+
+/// As [`load_documents`], also returning the positions of the first document's fields.
+pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Value>, Positions), LoadError> {
+    let mut positions: Positions = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -68,18 +91,26 @@ pub(crate) fn load_documents(text: &str, schema: Schema) -> Result<Vec<Value>, L
                 if stack.len() >= MAX_DEPTH {
                     return Err(at(&span, "nesting depth limit exceeded"));
                 }
-                stack.push(Frame::Seq { items: Vec::new(), anchor });
+                let path = child_path(&stack);
+                if docs.is_empty() && !stack.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
+                    positions.push((path.clone(), span.start.line(), span.start.col() + 1));
+                }
+                stack.push(Frame::Seq { items: Vec::new(), anchor, path });
                 continue;
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(at(&span, "nesting depth limit exceeded"));
                 }
-                stack.push(Frame::Map { map: Map::new(), key: None, merges: Vec::new(), anchor });
+                let path = child_path(&stack);
+                if docs.is_empty() && !stack.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
+                    positions.push((path.clone(), span.start.line(), span.start.col() + 1));
+                }
+                stack.push(Frame::Map { map: Map::new(), key: None, merges: Vec::new(), anchor, path });
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
+                Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
                 _ => return Err(at(&span, "unbalanced sequence")),
             },
             Event::MappingEnd => match stack.pop() {
@@ -109,13 +140,20 @@ pub(crate) fn load_documents(text: &str, schema: Schema) -> Result<Vec<Value>, L
                     } else {
                         key_string(&text, style, tag.as_deref(), schema, &span)?
                     };
-                    if let Some(Frame::Map { map, key: slot, .. }) = stack.last_mut() {
+                    if let Some(Frame::Map { map, key: slot, path, .. }) = stack.last_mut() {
                         if key != "<<" && map.contains_key(&key) {
                             return Err(at(&span, format!("mapping key {key:?} already defined")));
+                        }
+                        if docs.is_empty() {
+                            let p = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                            positions.push((p, span.start.line(), span.start.col() + 1));
                         }
                         *slot = Some((key, span));
                     }
                     continue;
+                }
+                if docs.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
+                    positions.push((child_path(&stack), span.start.line(), span.start.col() + 1));
                 }
                 (scalar_value(&text, style, tag.as_deref(), schema, &span)?, anchor)
             }
@@ -143,7 +181,7 @@ pub(crate) fn load_documents(text: &str, schema: Schema) -> Result<Vec<Value>, L
             }
         }
     }
-    Ok(docs)
+    Ok((docs, positions))
 }
 
 fn merge_into(map: &mut Map<String, Value>, merged: Value, span: &Span) -> Result<(), LoadError> {
@@ -226,6 +264,14 @@ mod tests {
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0]["c"]["b"], 1);
         assert_eq!(docs[0]["c"]["d"], "yes");
+    }
+
+    #[test]
+    fn positions_of_fields() {
+        let (_, pos) = load_with_positions("a:\n- x\n- k: v\n", Schema::V11).unwrap();
+        assert!(pos.contains(&("a".into(), 1, 1)));
+        assert!(pos.contains(&("a[1]".into(), 3, 3)));
+        assert!(pos.contains(&("a[1].k".into(), 3, 3)));
     }
 
     #[test]

@@ -141,7 +141,54 @@ impl Kustomizer {
 }
 
 fn err(file: &Path, field: &str, reason: Failure) -> Error {
-    Error::Kustomize { file: file.to_path_buf(), field: field.to_owned(), reason }
+    let (line, column) = match &reason {
+        Failure::Yaml { line, column, .. } => (Some(*line), Some(*column)),
+        _ => (None, None),
+    };
+    Error::Kustomize { file: file.to_path_buf(), line, column, field: field.to_owned(), reason }
+}
+
+/// `file:line:column: field` as far as known (the prefix of [`Error::Kustomize`]'s message).
+pub(crate) fn locate(file: &Path, line: Option<usize>, column: Option<usize>, field: &str) -> String {
+    let mut s = file.display().to_string();
+    if let (Some(l), Some(c)) = (line, column) {
+        s.push_str(&format!(":{l}:{c}"));
+    }
+    if !field.is_empty() {
+        s.push_str(": ");
+        s.push_str(field);
+    }
+    s
+}
+
+/// A kustomization file with the positions of its fields, for errors.
+struct KFile {
+    path: PathBuf,
+    positions: load::Positions,
+}
+
+impl KFile {
+    fn err(&self, field: &str, reason: Failure) -> Error {
+        let mut e = err(&self.path, field, reason);
+        if let Error::Kustomize { line, column, .. } = &mut e {
+            if line.is_none() {
+                // The field itself, or the nearest enclosing field with a position.
+                let mut f = field;
+                loop {
+                    if let Some((_, l, c)) = self.positions.iter().find(|(p, _, _)| p == f) {
+                        *line = Some(*l);
+                        *column = Some(*c);
+                        break;
+                    }
+                    match f.rfind(['.', '[']) {
+                        Some(i) => f = &f[..i],
+                        None => break,
+                    }
+                }
+            }
+        }
+        e
+    }
 }
 
 fn canonical(p: &Path) -> Result<PathBuf, Failure> {
@@ -278,9 +325,6 @@ impl Ctx {
             [] => return Err(err(dir, "", Failure::NoKustomization { dir: dir.to_path_buf() })),
             _ => return Err(err(dir, "", Failure::MultipleKustomizations { dir: dir.to_path_buf() })),
         };
-        if self.stack.iter().any(|d| d == dir) {
-            return Err(err(&kfile, "resources", Failure::Cycle { path: dir.to_path_buf() }));
-        }
         self.stack.push(dir.to_path_buf());
         let result = self.accumulate_file(dir, &kfile);
         self.stack.pop();
@@ -289,9 +333,11 @@ impl Ctx {
 
     fn accumulate_file(&mut self, dir: &Path, kfile: &Path) -> Result<Vec<Resource>, Error> {
         let text = read_text(kfile).map_err(|r| err(kfile, "", r))?;
-        let docs = load::load_documents(&text, Schema::V11).map_err(|e| err(kfile, "", yaml_failure(e)))?;
+        let (docs, positions) =
+            load::load_with_positions(&text, Schema::V11).map_err(|e| err(kfile, "", yaml_failure(e)))?;
+        let kf = KFile { path: kfile.to_path_buf(), positions };
         let doc = docs.into_iter().next().unwrap_or(Value::Object(serde_json::Map::new()));
-        let k = kustomization::parse(&doc).map_err(|(field, reason)| err(kfile, &field, reason))?;
+        let k = kustomization::parse(&doc).map_err(|(field, reason)| kf.err(&field, reason))?;
         for name in &k.deprecated {
             let instead = match *name {
                 "commonLabels" => "labels",
@@ -304,21 +350,25 @@ impl Ctx {
         }
         let e = |field: &str| {
             let field = field.to_owned();
-            move |reason: Failure| err(kfile, &field, reason)
+            let kf = &kf;
+            move |reason: Failure| kf.err(&field, reason)
         };
         let mut all: Vec<Resource> = Vec::new();
         for (i, res) in k.resources.iter().enumerate() {
             let field = format!("resources[{i}]");
             if is_remote(res) {
-                return Err(err(kfile, &field, Failure::Remote { url: res.clone() }));
+                return Err(kf.err(&field, Failure::Remote { url: res.clone() }));
             }
             let path = canonical(&dir.join(res)).map_err(e(&field))?;
             if path.is_dir() {
+                if self.stack.iter().any(|d| *d == path) {
+                    return Err(kf.err(&field, Failure::Cycle { path }));
+                }
                 let (sub, _) = self.accumulate(&path)?;
                 append(&mut all, sub).map_err(e(&field))?;
             } else {
                 if !self.allow_outside_root && !path.starts_with(dir) {
-                    return Err(err(kfile, &field, Failure::OutsideRoot { path, root: dir.to_path_buf() }));
+                    return Err(kf.err(&field, Failure::OutsideRoot { path, root: dir.to_path_buf() }));
                 }
                 let text = read_text(&path).map_err(e(&field))?;
                 let rs = load_resources(&text).map_err(|r| err(&path, &field, r))?;
@@ -332,7 +382,7 @@ impl Ctx {
                 absorb(&mut all, new, g.behavior).map_err(e(&g.field))?;
             }
         }
-        self.transform(dir, kfile, &k, &mut all)?;
+        self.transform(dir, &kf, &k, &mut all)?;
         Ok(all)
     }
 
@@ -348,10 +398,10 @@ impl Ctx {
         load::load_documents(&text, Schema::V3).map_err(yaml_failure)
     }
 
-    fn transform(&self, dir: &Path, kfile: &Path, k: &Kustomization, all: &mut Vec<Resource>) -> Result<(), Error> {
+    fn transform(&self, dir: &Path, kf: &KFile, k: &Kustomization, all: &mut Vec<Resource>) -> Result<(), Error> {
         let e = |field: &str| {
             let field = field.to_owned();
-            move |reason: Failure| err(kfile, &field, reason)
+            move |reason: Failure| kf.err(&field, reason)
         };
         for (i, entry) in k.patches_strategic_merge.iter().enumerate() {
             let field = format!("patchesStrategicMerge[{i}]");
@@ -372,8 +422,7 @@ impl Ctx {
             match &p.target {
                 None => {
                     if patch::is_json6902(&docs) {
-                        return Err(err(
-                            kfile,
+                        return Err(kf.err(
                             &field,
                             Failure::InvalidValue { value: String::new(), why: "a JSON 6902 patch needs a target" },
                         ));
@@ -394,9 +443,12 @@ impl Ctx {
                             }
                         } else {
                             for d in &docs {
-                                let d = strip_id(d);
+                                let d = strip_id(d, !p.allow_name_change, !p.allow_kind_change);
+                                let before = r.id();
                                 if !apply_smp(r, &d).map_err(e(&field))? {
                                     deleted.push(idx);
+                                } else if r.id() != before {
+                                    r.prev.push(before);
                                 }
                             }
                         }
@@ -425,13 +477,12 @@ impl Ctx {
             let picked = patch::select(all, sel).map_err(e(&field))?;
             if picked.is_empty() {
                 let id = format!("{:?}/{:?}", sel.kind.as_deref().unwrap_or(""), sel.name.as_deref().unwrap_or(""));
-                return Err(err(kfile, &field, Failure::TargetNotFound { id }));
+                return Err(kf.err(&field, Failure::TargetNotFound { id }));
             }
             let ops = match docs.as_slice() {
                 [ops @ Value::Array(_)] => ops.clone(),
                 _ => {
-                    return Err(err(
-                        kfile,
+                    return Err(kf.err(
                         &field,
                         Failure::Patch { message: "a JSON 6902 patch must be a list of operations".into() },
                     ));
@@ -460,13 +511,17 @@ fn remove_indices(all: &mut Vec<Resource>, mut idx: Vec<usize>) {
 }
 
 /// A patch without the fields that identify its target (they must not rename the target).
-fn strip_id(patch: &Value) -> Value {
+fn strip_id(patch: &Value, name: bool, kind: bool) -> Value {
     let mut p = patch.clone();
     if let Value::Object(m) = &mut p {
-        m.remove("apiVersion");
-        m.remove("kind");
+        if kind {
+            m.remove("apiVersion");
+            m.remove("kind");
+        }
         if let Some(Value::Object(meta)) = m.get_mut("metadata") {
-            meta.remove("name");
+            if name {
+                meta.remove("name");
+            }
             meta.remove("namespace");
         }
     }
@@ -501,7 +556,7 @@ fn apply_smp_by_id(all: &mut Vec<Resource>, patch: &Value) -> Result<(), Failure
         [] => return Err(Failure::TargetNotFound { id: id.to_string() }),
         _ => return Err(Failure::AmbiguousTarget { id: id.to_string() }),
     };
-    let stripped = strip_id(patch);
+    let stripped = strip_id(patch, true, true);
     if let Some(r) = all.get_mut(idx) {
         if !apply_smp(r, &stripped)? {
             all.remove(idx);
