@@ -488,7 +488,7 @@ fn plan_canary(
 
 fn plan_blue_green(r: &Rollout, b: &BlueGreenStrategy, templates: &[AnalysisTemplate]) -> Planned {
     let n = bounded_replicas(r);
-    let preview = b.preview_replica_count.map_or(n, |p| p.min(n));
+    let preview = b.preview_replica_count.map_or(n, |p| p.clamp(0, n.max(0)));
     let mut steps = Vec::new();
     let mut notes = Vec::new();
     let mut push = |action: &str,
@@ -507,7 +507,7 @@ fn plan_blue_green(r: &Rollout, b: &BlueGreenStrategy, templates: &[AnalysisTemp
             weight,
             canary_replicas: canary,
             stable_replicas: stable,
-            peak_total_replicas: canary + stable,
+            peak_total_replicas: canary.saturating_add(stable),
             min_available_replicas: stable.max(if weight > 0 { canary } else { 0 }),
             pause_seconds: pause,
             gate,
