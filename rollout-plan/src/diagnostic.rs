@@ -58,7 +58,7 @@ pub struct Diagnostic {
     pub column: usize,
     /// How serious it is.
     pub severity: Severity,
-    /// A stable code such as `rollout/weight-range`; see [`crate::checks`].
+    /// A stable code such as `rollout/weight-range`; see [`crate::validate::CHECKS`].
     pub code: String,
     /// What is wrong, lowercase, for humans.
     pub message: String,

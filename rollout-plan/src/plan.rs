@@ -107,7 +107,7 @@ pub struct Plan {
 /// # Errors
 ///
 /// [`Error::Plan`] when the rollout has no strategy or a step cannot be planned (an invalid pause
-/// duration, a step with no action); run [`crate::validate`] for the full list of problems.
+/// duration, a step with no action); run [`crate::validate()`] for the full list of problems.
 ///
 /// ```
 /// let m = rollout_plan::parse_str(r#"
