@@ -10,5 +10,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod yaml;
+pub mod kustomize;
 
+pub mod deprecation;
+pub mod lint;
+mod diagnostic;
+mod kinds;
+mod object;
+pub mod validate;
+
+pub use deprecation::KubeVersion;
+pub use diagnostic::{Diagnostic, Severity, Summary, sort as sort_diagnostics};
 pub use error::Error;
+pub use kinds::{builtin_kinds, is_builtin_kind, is_namespaced};
+pub use object::{GenericObject, Loaded, Object, load_path, load_str, manifest_files};

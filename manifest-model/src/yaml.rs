@@ -482,21 +482,19 @@ fn resolve_plain(text: &str) -> NodeValue {
         Some(b'-') | Some(b'+') => (text.get(..1).unwrap_or(""), text.get(1..).unwrap_or("")),
         _ => ("", text),
     };
-    if let Some(hex) = text.strip_prefix("0x") {
-        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            if let Ok(n) = i64::from_str_radix(hex, 16) {
-                return NodeValue::Int(n);
-            }
-            return NodeValue::String(text.to_owned());
-        }
+    if let Some(hex) = text.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return i64::from_str_radix(hex, 16)
+            .map_or_else(|_| NodeValue::String(text.to_owned()), NodeValue::Int);
     }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            if let Ok(n) = i64::from_str_radix(oct, 8) {
-                return NodeValue::Int(n);
-            }
-            return NodeValue::String(text.to_owned());
-        }
+    if let Some(oct) = text.strip_prefix("0o")
+        && !oct.is_empty()
+        && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        return i64::from_str_radix(oct, 8)
+            .map_or_else(|_| NodeValue::String(text.to_owned()), NodeValue::Int);
     }
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return match format!("{sign}{digits}").parse::<i64>() {
@@ -507,10 +505,10 @@ fn resolve_plain(text: &str) -> NodeValue {
                 .unwrap_or_else(|_| NodeValue::String(text.to_owned())),
         };
     }
-    if is_core_float(digits) {
-        if let Ok(x) = text.parse::<f64>() {
-            return NodeValue::Float(x);
-        }
+    if is_core_float(digits)
+        && let Ok(x) = text.parse::<f64>()
+    {
+        return NodeValue::Float(x);
     }
     NodeValue::String(text.to_owned())
 }
