@@ -90,7 +90,8 @@ fn main() -> ExitCode {
 }
 
 fn value(args: &mut std::vec::IntoIter<String>, flag: &str) -> Result<String, Failure> {
-    args.next().ok_or_else(|| usage(format!("{flag} needs a value")))
+    args.next()
+        .ok_or_else(|| usage(format!("{flag} needs a value")))
 }
 
 fn number(args: &mut std::vec::IntoIter<String>, flag: &str) -> Result<u32, Failure> {
@@ -107,9 +108,15 @@ fn run(args: Vec<String>) -> Result<ExitCode, Failure> {
         match args.next().as_deref() {
             Some("--store") => store = Some(value(&mut args, "--store")?),
             Some("--endpoint") => options = options.endpoint(value(&mut args, "--endpoint")?),
-            Some(flag) if flag.starts_with("--") => return Err(usage(format!("unknown option {flag}"))),
+            Some(flag) if flag.starts_with("--") => {
+                return Err(usage(format!("unknown option {flag}")));
+            }
             Some(cmd) => break cmd.to_owned(),
-            None => return Err(usage("usage: backup --store URL COMMAND ... (create, list, verify, restore, prune)")),
+            None => {
+                return Err(usage(
+                    "usage: backup --store URL COMMAND ... (create, list, verify, restore, prune)",
+                ));
+            }
         }
     };
     let store = store.ok_or_else(|| usage("--store URL is required"))?;
@@ -134,7 +141,9 @@ fn create(repo: &Repository, args: Vec<String>) -> Result<ExitCode, Failure> {
         match arg.as_str() {
             "--include" => include.push(value(&mut args, "--include")?),
             "--exclude" => exclude.push(value(&mut args, "--exclude")?),
-            flag if flag.starts_with("--") => return Err(usage(format!("create: unknown option {flag}"))),
+            flag if flag.starts_with("--") => {
+                return Err(usage(format!("create: unknown option {flag}")));
+            }
             _ => paths.push(PathBuf::from(arg)),
         }
     }
@@ -226,7 +235,9 @@ fn verify(repo: &Repository, args: Vec<String>) -> Result<ExitCode, Failure> {
     for arg in args {
         match arg.as_str() {
             "--deep" => deep = true,
-            flag if flag.starts_with("--") => return Err(usage(format!("verify: unknown option {flag}"))),
+            flag if flag.starts_with("--") => {
+                return Err(usage(format!("verify: unknown option {flag}")));
+            }
             _ if name.is_none() => name = Some(arg),
             _ => return Err(usage("verify takes one NAME")),
         }
@@ -247,16 +258,23 @@ fn restore(repo: &Repository, args: Vec<String>) -> Result<ExitCode, Failure> {
     for arg in args {
         match arg.as_str() {
             "--force" => force = true,
-            flag if flag.starts_with("--") => return Err(usage(format!("restore: unknown option {flag}"))),
+            flag if flag.starts_with("--") => {
+                return Err(usage(format!("restore: unknown option {flag}")));
+            }
             _ => positional.push(arg),
         }
     }
-    let [name, dest] = <[String; 2]>::try_from(positional)
-        .map_err(|_| usage("restore needs NAME and DEST"))?;
+    let [name, dest] =
+        <[String; 2]>::try_from(positional).map_err(|_| usage("restore needs NAME and DEST"))?;
     let mut bar = Bar {
         enabled: std::io::stderr().is_terminal(),
     };
-    let summary = repo.restore(&name, dest.as_ref(), RestoreOptions::new().force(force), &mut bar)?;
+    let summary = repo.restore(
+        &name,
+        dest.as_ref(),
+        RestoreOptions::new().force(force),
+        &mut bar,
+    )?;
     drop(bar);
     println!(
         "restored {name} into {dest}: {} files, {} bytes, {} directories, {} links",

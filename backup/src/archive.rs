@@ -207,10 +207,13 @@ impl<'p, W: Write> ArchiveWriter<'p, W> {
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
-            let name = entry.file_name().into_string().map_err(|n| Error::UnsafeEntry {
-                path: dir.join(n).display().to_string(),
-                reason: UnsafeReason::InvalidName,
-            })?;
+            let name = entry
+                .file_name()
+                .into_string()
+                .map_err(|n| Error::UnsafeEntry {
+                    path: dir.join(n).display().to_string(),
+                    reason: UnsafeReason::InvalidName,
+                })?;
             let child = if rel.is_empty() {
                 name
             } else {
@@ -300,7 +303,9 @@ impl<'p, W: Write> ArchiveWriter<'p, W> {
             base,
             reported: 0,
         };
-        let appended = self.builder.append_data(&mut header, archive_path, &mut reader);
+        let appended = self
+            .builder
+            .append_data(&mut header, archive_path, &mut reader);
         if let Err(e) = appended {
             return Err(match reader.error.take() {
                 Some(source) => Error::io("read", origin, source),

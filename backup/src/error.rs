@@ -153,7 +153,9 @@ pub enum Error {
         message: String,
     },
     /// Restore found data that does not match the manifest; nothing was kept.
-    #[error("backup {name}: {what} does not match the manifest (expected {expected}, got {actual})")]
+    #[error(
+        "backup {name}: {what} does not match the manifest (expected {expected}, got {actual})"
+    )]
     Integrity {
         /// The backup name.
         name: String,
@@ -288,7 +290,10 @@ mod tests {
             path: "../etc/passwd".into(),
             reason: UnsafeReason::ParentComponent,
         };
-        assert_eq!(e.to_string(), "unsafe entry \"../etc/passwd\": path contains `..`");
+        assert_eq!(
+            e.to_string(),
+            "unsafe entry \"../etc/passwd\": path contains `..`"
+        );
         assert!(e.is_refused());
     }
 }

@@ -62,12 +62,10 @@ pub use prometheus::PrometheusSource;
 pub use redis::RedisSource;
 pub use repository::{PrunePlan, Repository};
 pub use restore::{RestoreOptions, RestoreSummary};
-pub use retention::{
-    CalendarDuration, DEFAULT_INCOMPLETE_GRACE, Decision, RetentionPolicy, Rule,
-};
+pub use retention::{CalendarDuration, DEFAULT_INCOMPLETE_GRACE, Decision, RetentionPolicy, Rule};
 pub use source::{FileSource, Source};
+pub use store::{LocalStore, ObjectInfo, ObjectStore, ObjectWriter, StoreOptions, open_store};
 #[cfg(feature = "s3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
 pub use store::{S3Options, S3Store};
-pub use store::{LocalStore, ObjectInfo, ObjectStore, ObjectWriter, StoreOptions, open_store};
 pub use verify::{Problem, VerifyReport};

@@ -245,18 +245,40 @@ mod tests {
     fn wrong_key_version_and_syntax_are_errors() {
         let m = sample();
         let err = Manifest::from_json("full_20990102030405.manifest.json", &m.to_json());
-        assert!(matches!(err, Err(Error::ManifestField { field: "name", .. })));
+        assert!(matches!(
+            err,
+            Err(Error::ManifestField { field: "name", .. })
+        ));
         let mut v2 = m.clone();
         v2.format_version = 2;
         let err = Manifest::from_json("full_20260102030405.manifest.json", &v2.to_json());
-        assert!(matches!(err, Err(Error::ManifestField { field: "format_version", .. })));
+        assert!(matches!(
+            err,
+            Err(Error::ManifestField {
+                field: "format_version",
+                ..
+            })
+        ));
         let err = Manifest::from_json("k", b"{\n  \"format_version\": x}").unwrap_err();
-        assert!(matches!(err, Error::Manifest { line: 2, column: 21, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Manifest {
+                    line: 2,
+                    column: 21,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn keys_classify() {
-        assert_eq!(classify_key("full_20260102030405.tar.gz"), Some(("full_20260102030405", false)));
+        assert_eq!(
+            classify_key("full_20260102030405.tar.gz"),
+            Some(("full_20260102030405", false))
+        );
         assert_eq!(
             classify_key("full_20260102030405.manifest.json"),
             Some(("full_20260102030405", true))

@@ -62,7 +62,10 @@ mod tests {
     fn entries() {
         assert_eq!(entry_components("a/./b/"), Ok(vec!["a", "b"]));
         assert_eq!(entry_components("/etc"), Err(UnsafeReason::AbsolutePath));
-        assert_eq!(entry_components("a/../../x"), Err(UnsafeReason::ParentComponent));
+        assert_eq!(
+            entry_components("a/../../x"),
+            Err(UnsafeReason::ParentComponent)
+        );
         assert_eq!(entry_components("./"), Err(UnsafeReason::InvalidName));
     }
 
@@ -70,10 +73,19 @@ mod tests {
     fn links() {
         assert_eq!(check_link_target(&["a", "l"], "b/c"), Ok(()));
         assert_eq!(check_link_target(&["a", "l"], "../x"), Ok(()));
-        assert_eq!(check_link_target(&["a", "l"], "../../x"), Err(UnsafeReason::LinkOutside));
-        assert_eq!(check_link_target(&["l"], "/etc/passwd"), Err(UnsafeReason::LinkOutside));
+        assert_eq!(
+            check_link_target(&["a", "l"], "../../x"),
+            Err(UnsafeReason::LinkOutside)
+        );
+        assert_eq!(
+            check_link_target(&["l"], "/etc/passwd"),
+            Err(UnsafeReason::LinkOutside)
+        );
         // `b/..` could leave the tree if `b` is itself a link: refused.
-        assert_eq!(check_link_target(&["a", "l"], "b/../x"), Err(UnsafeReason::LinkOutside));
+        assert_eq!(
+            check_link_target(&["a", "l"], "b/../x"),
+            Err(UnsafeReason::LinkOutside)
+        );
     }
 
     proptest! {

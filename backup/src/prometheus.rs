@@ -84,9 +84,9 @@ impl PrometheusSource {
             .url
             .strip_prefix("http://")
             .ok_or_else(|| self.err("only http:// URLs are supported"))?;
-        let (host, prefix) = rest.split_once('/').map_or((rest, String::new()), |(h, p)| {
-            (h, format!("/{p}"))
-        });
+        let (host, prefix) = rest
+            .split_once('/')
+            .map_or((rest, String::new()), |(h, p)| (h, format!("/{p}")));
         let connect_err = |source| Error::Connect {
             address: host.to_owned(),
             source,
@@ -97,8 +97,14 @@ impl PrometheusSource {
             .next()
             .ok_or_else(|| self.err("host does not resolve"))?;
         let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(connect_err)?;
-        stream.set_read_timeout(Some(self.timeout)).map_err(connect_err)?;
-        let query = if self.skip_head { "?skip_head=true" } else { "" };
+        stream
+            .set_read_timeout(Some(self.timeout))
+            .map_err(connect_err)?;
+        let query = if self.skip_head {
+            "?skip_head=true"
+        } else {
+            ""
+        };
         let request = format!(
             "POST {prefix}/api/v1/admin/tsdb/snapshot{query} HTTP/1.1\r\nHost: {host}\r\n\
              Content-Length: 0\r\nConnection: close\r\n\r\n"
@@ -111,7 +117,8 @@ impl PrometheusSource {
             .take(MAX_RESPONSE)
             .read_to_end(&mut response)
             .map_err(|e| self.err(format!("cannot read the response: {e}")))?;
-        let (status, body) = parse_http(&response).ok_or_else(|| self.err("malformed HTTP response"))?;
+        let (status, body) =
+            parse_http(&response).ok_or_else(|| self.err("malformed HTTP response"))?;
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let message = json["error"].as_str().unwrap_or_default();
         if status == 500 && message.contains("admin APIs disabled") {
@@ -133,7 +140,10 @@ impl PrometheusSource {
     }
 
     /// Takes a snapshot, archives it and deletes it.
-    pub(crate) fn archive_into<W: Write>(&self, w: &mut ArchiveWriter<'_, W>) -> Result<SourceRecord> {
+    pub(crate) fn archive_into<W: Write>(
+        &self,
+        w: &mut ArchiveWriter<'_, W>,
+    ) -> Result<SourceRecord> {
         w.claim_top(&self.archive_path)?;
         let name = self.snapshot()?;
         let dir = self.data_dir.join("snapshots").join(&name);

@@ -122,8 +122,12 @@ impl RedisSource {
         for addr in addrs {
             match TcpStream::connect_timeout(&addr, self.timeout) {
                 Ok(stream) => {
-                    stream.set_read_timeout(Some(self.timeout)).map_err(connect_err)?;
-                    stream.set_write_timeout(Some(self.timeout)).map_err(connect_err)?;
+                    stream
+                        .set_read_timeout(Some(self.timeout))
+                        .map_err(connect_err)?;
+                    stream
+                        .set_write_timeout(Some(self.timeout))
+                        .map_err(connect_err)?;
                     return Ok(BufReader::with_capacity(1 << 20, stream));
                 }
                 Err(e) => last = e,
@@ -181,7 +185,10 @@ impl RedisSource {
             args.push(password);
             let reply = self.command(&mut conn, &args)?;
             if !reply.starts_with('+') {
-                return Err(self.err(format!("authentication failed: {}", reply.trim_start_matches('-'))));
+                return Err(self.err(format!(
+                    "authentication failed: {}",
+                    reply.trim_start_matches('-')
+                )));
             }
         }
         let reply = self.command(&mut conn, &["PING"])?;
@@ -194,7 +201,10 @@ impl RedisSource {
         if self.diskless {
             let reply = self.command(&mut conn, &["REPLCONF", "capa", "eof"])?;
             if !reply.starts_with('+') {
-                return Err(self.err(format!("REPLCONF refused: {}", reply.trim_start_matches('-'))));
+                return Err(self.err(format!(
+                    "REPLCONF refused: {}",
+                    reply.trim_start_matches('-')
+                )));
             }
         }
         let reply = self.command(&mut conn, &["SYNC"])?;
@@ -215,7 +225,10 @@ impl RedisSource {
     }
 
     /// Streams the RDB into the archive.
-    pub(crate) fn archive_into<W: Write>(&self, w: &mut ArchiveWriter<'_, W>) -> Result<SourceRecord> {
+    pub(crate) fn archive_into<W: Write>(
+        &self,
+        w: &mut ArchiveWriter<'_, W>,
+    ) -> Result<SourceRecord> {
         w.claim_top(&self.archive_path)?;
         let (mut conn, payload) = self.start_sync()?;
         let origin = Path::new(&self.address);
@@ -226,7 +239,8 @@ impl RedisSource {
                 w.add_stream(origin, header, &self.archive_path, &mut conn, len)?;
             }
             Payload::Marked(mark) => {
-                let mut spool = tempfile::tempfile().map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+                let mut spool = tempfile::tempfile()
+                    .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
                 let len = self.read_marked(&mut conn, &mark, &mut spool)?;
                 spool
                     .rewind()
@@ -243,7 +257,9 @@ impl RedisSource {
     }
 
     fn check_magic(&self, r: &mut impl BufRead) -> Result<()> {
-        let head = r.fill_buf().map_err(|e| self.err(format!("read failed: {e}")))?;
+        let head = r
+            .fill_buf()
+            .map_err(|e| self.err(format!("read failed: {e}")))?;
         if head.len() >= 5 && !head.starts_with(b"REDIS") {
             return Err(self.err("the payload is not an RDB file (no REDIS magic)"));
         }
@@ -309,7 +325,9 @@ mod tests {
         let n = src.read_marked(&mut Slow(&data), mark, &mut out).unwrap();
         assert_eq!(out, b"REDIS0010-payload-");
         assert_eq!(n, 18);
-        let err = src.read_marked(&mut Slow(b"REDIS"), mark, &mut Vec::new()).unwrap_err();
+        let err = src
+            .read_marked(&mut Slow(b"REDIS"), mark, &mut Vec::new())
+            .unwrap_err();
         assert!(err.to_string().contains("connection closed"), "{err}");
     }
 

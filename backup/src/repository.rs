@@ -66,7 +66,10 @@ pub struct PrunePlan {
 impl PrunePlan {
     /// The complete backups removed.
     pub fn removed(&self) -> impl Iterator<Item = &str> {
-        self.decisions.iter().filter(|d| !d.keep).map(|d| d.name.as_str())
+        self.decisions
+            .iter()
+            .filter(|d| !d.keep)
+            .map(|d| d.name.as_str())
     }
 }
 
@@ -207,7 +210,11 @@ impl Repository {
             .iter()
             .map(|name| self.manifest(name))
             .collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.name.cmp(&a.name)));
+        out.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.name.cmp(&a.name))
+        });
         Ok(out)
     }
 
@@ -238,7 +245,9 @@ impl Repository {
         let manifest = self.manifest(name)?;
         let archive = self.store.get(&manifest.archive.key)?;
         let on_err = self.store_err("read", &manifest.archive.key);
-        verify::verify(&manifest, archive, deep, &|e| crate::archive::unwrap_io(e, &on_err))
+        verify::verify(&manifest, archive, deep, &|e| {
+            crate::archive::unwrap_io(e, &on_err)
+        })
     }
 
     /// Restores backup `name` into `dest`, which must be missing or empty unless forced.
@@ -340,9 +349,8 @@ impl Repository {
             if !target.store.exists(key)? {
                 let mut reader = crate::hashing::HashingReader::new(self.store.get(key)?);
                 let mut writer = target.store.put_new(key)?;
-                io::copy(&mut reader, &mut writer).map_err(|e| {
-                    crate::archive::unwrap_io(e, self.store_err("copy", key))
-                })?;
+                io::copy(&mut reader, &mut writer)
+                    .map_err(|e| crate::archive::unwrap_io(e, self.store_err("copy", key)))?;
                 let (size, sha256) = reader.finish();
                 if size != manifest.archive.size || sha256 != manifest.archive.sha256 {
                     return Err(Error::Integrity {

@@ -124,7 +124,8 @@ pub(crate) fn restore(
                     Err(e) => Err(e),
                 }
                 .map_err(|e| Error::io("replace", &target, e))?;
-                fs::rename(entry.path(), &target).map_err(|e| Error::io("move into", &target, e))?;
+                fs::rename(entry.path(), &target)
+                    .map_err(|e| Error::io("move into", &target, e))?;
             }
         }
     }
@@ -142,8 +143,11 @@ fn extract(
         name: manifest.name.clone(),
         source,
     };
-    let expected: HashMap<&str, &FileRecord> =
-        manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let expected: HashMap<&str, &FileRecord> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut dirs: Vec<(PathBuf, u32)> = Vec::new();
     let mut summary = RestoreSummary::default();
@@ -154,7 +158,12 @@ fn extract(
         let mut entry = entry.map_err(corrupt)?;
         let path_bytes = entry.path_bytes();
         let path = std::str::from_utf8(&path_bytes)
-            .map_err(|_| unsafe_entry(&String::from_utf8_lossy(&path_bytes), UnsafeReason::InvalidName))?
+            .map_err(|_| {
+                unsafe_entry(
+                    &String::from_utf8_lossy(&path_bytes),
+                    UnsafeReason::InvalidName,
+                )
+            })?
             .to_owned();
         let parts = paths::entry_components(&path).map_err(|r| unsafe_entry(&path, r))?;
         let rel = parts.join("/");
@@ -229,7 +238,10 @@ fn extract(
         return Err(Error::Integrity {
             name: manifest.name.clone(),
             what: manifest.archive.key.clone(),
-            expected: format!("{} bytes, sha256 {}", manifest.archive.size, manifest.archive.sha256),
+            expected: format!(
+                "{} bytes, sha256 {}",
+                manifest.archive.size, manifest.archive.sha256
+            ),
             actual: format!("{size} bytes, sha256 {sha256}"),
         });
     }

@@ -62,7 +62,9 @@ impl FromStr for CalendarDuration {
                 number = Some(n);
                 continue;
             }
-            let n = number.take().ok_or_else(|| err(column, "expected a number"))?;
+            let n = number
+                .take()
+                .ok_or_else(|| err(column, "expected a number"))?;
             let slot = match c {
                 'y' => &mut out.years,
                 'm' => &mut out.months,
@@ -81,7 +83,11 @@ impl FromStr for CalendarDuration {
 
 impl fmt::Display for CalendarDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}y{}m{}d{}h", self.years, self.months, self.days, self.hours)
+        write!(
+            f,
+            "{}y{}m{}d{}h",
+            self.years, self.months, self.days, self.hours
+        )
     }
 }
 
@@ -89,7 +95,8 @@ impl CalendarDuration {
     /// `t` minus this duration, normalizing like Go's `AddDate` (restic's reference):
     /// 31 March minus one month is 3 March (or 2 March in a leap year).
     pub fn before(&self, t: OffsetDateTime) -> OffsetDateTime {
-        let months = i64::from(t.year()) * 12 + i64::from(u8::from(t.month())) - 1
+        let months = i64::from(t.year()) * 12 + i64::from(u8::from(t.month()))
+            - 1
             - i64::from(self.years) * 12
             - i64::from(self.months);
         let year = i32::try_from(months.div_euclid(12)).unwrap_or(i32::MIN);
@@ -104,7 +111,8 @@ impl CalendarDuration {
         let date = first
             .checked_add(time::Duration::days(offset_days))
             .unwrap_or(first);
-        date.with_time(t.time()).assume_offset(t.offset()) - time::Duration::hours(i64::from(self.hours))
+        date.with_time(t.time()).assume_offset(t.offset())
+            - time::Duration::hours(i64::from(self.hours))
     }
 }
 
@@ -344,34 +352,65 @@ mod tests {
     fn durations_parse_with_columns() {
         assert_eq!(
             "2y5m7d3h".parse::<CalendarDuration>().unwrap(),
-            CalendarDuration { years: 2, months: 5, days: 7, hours: 3 }
+            CalendarDuration {
+                years: 2,
+                months: 5,
+                days: 7,
+                hours: 3
+            }
         );
         let err = "12x".parse::<CalendarDuration>().unwrap_err();
-        assert!(matches!(err, Error::InvalidDuration { column: 3, .. }), "{err}");
+        assert!(
+            matches!(err, Error::InvalidDuration { column: 3, .. }),
+            "{err}"
+        );
         let err = "12".parse::<CalendarDuration>().unwrap_err();
-        assert!(matches!(err, Error::InvalidDuration { column: 2, .. }), "{err}");
+        assert!(
+            matches!(err, Error::InvalidDuration { column: 2, .. }),
+            "{err}"
+        );
         assert!("d".parse::<CalendarDuration>().is_err());
         assert!("".parse::<CalendarDuration>().is_err());
     }
 
     #[test]
     fn before_normalizes_like_go() {
-        let one_month = CalendarDuration { months: 1, ..Default::default() };
-        assert_eq!(one_month.before(datetime!(2026-03-31 12:00 UTC)), datetime!(2026-03-03 12:00 UTC));
-        let d = CalendarDuration { years: 1, days: 1, hours: 2, ..Default::default() };
-        assert_eq!(d.before(datetime!(2026-01-01 01:00 UTC)), datetime!(2024-12-30 23:00 UTC));
+        let one_month = CalendarDuration {
+            months: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            one_month.before(datetime!(2026-03-31 12:00 UTC)),
+            datetime!(2026-03-03 12:00 UTC)
+        );
+        let d = CalendarDuration {
+            years: 1,
+            days: 1,
+            hours: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            d.before(datetime!(2026-01-01 01:00 UTC)),
+            datetime!(2024-12-30 23:00 UTC)
+        );
     }
 
     #[test]
     fn empty_policy_is_refused() {
-        assert!(matches!(RetentionPolicy::new().decide(&[]), Err(Error::EmptyPolicy)));
+        assert!(matches!(
+            RetentionPolicy::new().decide(&[]),
+            Err(Error::EmptyPolicy)
+        ));
     }
 
     #[test]
     fn newest_always_kept() {
         let b = [("x".to_string(), datetime!(2020-01-01 0:00 UTC))];
         let plan = RetentionPolicy::new()
-            .keep_within(CalendarDuration { hours: 0, ..Default::default() })
+            .keep_within(CalendarDuration {
+                hours: 0,
+                ..Default::default()
+            })
             .decide(&b)
             .unwrap();
         assert!(plan[0].keep);

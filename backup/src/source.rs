@@ -213,12 +213,21 @@ mod tests {
     #[test]
     fn bad_glob_names_the_pattern() {
         let err = Filter::new(&FileSource::new("x").exclude("a[")).unwrap_err();
-        assert!(matches!(err, Error::Glob { ref pattern, .. } if pattern == "a["), "{err}");
+        assert!(
+            matches!(err, Error::Glob { ref pattern, .. } if pattern == "a["),
+            "{err}"
+        );
     }
 
     #[test]
     fn top_name_defaults_to_last_component() {
         assert_eq!(FileSource::new("/a/b").top_name().unwrap(), "b");
-        assert_eq!(FileSource::new("/a/b").archive_path("c").top_name().unwrap(), "c");
+        assert_eq!(
+            FileSource::new("/a/b")
+                .archive_path("c")
+                .top_name()
+                .unwrap(),
+            "c"
+        );
     }
 }

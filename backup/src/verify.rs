@@ -124,7 +124,11 @@ pub(crate) fn verify(
         }
         let mut missing: Vec<&str> = expected.into_keys().collect();
         missing.sort_unstable();
-        problems.extend(missing.into_iter().map(|p| Problem::Missing { path: p.to_owned() }));
+        problems.extend(
+            missing
+                .into_iter()
+                .map(|p| Problem::Missing { path: p.to_owned() }),
+        );
     }
     let (size, sha256) = raw.drain().map_err(store_error)?;
     if size != manifest.archive.size || sha256 != manifest.archive.sha256 {

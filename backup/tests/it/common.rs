@@ -31,7 +31,13 @@ pub(crate) fn assert_same_tree(a: &Path, b: &Path) {
     let mut right = Vec::new();
     walk(a, a, &mut left);
     walk(b, b, &mut right);
-    assert_eq!(left, right, "trees differ: {} vs {}", a.display(), b.display());
+    assert_eq!(
+        left,
+        right,
+        "trees differ: {} vs {}",
+        a.display(),
+        b.display()
+    );
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
@@ -100,7 +106,9 @@ pub(crate) fn store_crafted(store: &Path, name: &str, entries: &[Crafted<'_>]) {
         tar.extend_from_slice(data);
         tar.resize(tar.len().div_ceil(512) * 512, 0);
         if *kind == b'0' {
-            files.push(serde_json::json!({"path": path, "size": data.len(), "sha256": sha256_hex(data)}));
+            files.push(
+                serde_json::json!({"path": path, "size": data.len(), "sha256": sha256_hex(data)}),
+            );
         }
     }
     tar.resize(tar.len() + 1024, 0);
@@ -139,11 +147,17 @@ pub(crate) fn binary(name: &str, install: &str) -> PathBuf {
             return candidate;
         }
     }
-    panic!("{name} not found on PATH; install it with: {install} (or run `bash scripts/test-all.sh`, which installs it)");
+    panic!(
+        "{name} not found on PATH; install it with: {install} (or run `bash scripts/test-all.sh`, which installs it)"
+    );
 }
 
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A child process killed when dropped.
@@ -181,7 +195,10 @@ impl Drop for Server {
 pub(crate) fn wait_port(port: u16, timeout: Duration) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < timeout, "server on port {port} did not start");
+        assert!(
+            start.elapsed() < timeout,
+            "server on port {port} did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -33,7 +33,10 @@ fn start(dir: &std::path::Path, admin: bool) -> Server {
         if http_get(port, "/-/ready").starts_with("HTTP/1.1 200") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "prometheus not ready");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "prometheus not ready"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     server
@@ -46,16 +49,24 @@ fn snapshot_is_archived_and_removed() {
     // Wait until it has scraped itself, so the head block has samples.
     let start = Instant::now();
     while !http_get(server.port, "/api/v1/query?query=up").contains("\"value\"") {
-        assert!(start.elapsed() < Duration::from_secs(30), "no scrape happened");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no scrape happened"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let url = format!("http://127.0.0.1:{}", server.port);
     let repo = local_repo(&tmp.path().join("store"), &clock());
     let m = repo
-        .create(&[PrometheusSource::new(&url, tmp.path().join("data")).into()], &mut NoProgress)
+        .create(
+            &[PrometheusSource::new(&url, tmp.path().join("data")).into()],
+            &mut NoProgress,
+        )
         .unwrap();
     assert!(
-        m.files.iter().any(|f| f.path.starts_with("prometheus/") && f.path.ends_with("/meta.json")),
+        m.files
+            .iter()
+            .any(|f| f.path.starts_with("prometheus/") && f.path.ends_with("/meta.json")),
         "{:?}",
         m.files
     );
@@ -64,7 +75,8 @@ fn snapshot_is_archived_and_removed() {
     let snaps = tmp.path().join("data/snapshots");
     assert!(names(&snaps).is_empty(), "{:?}", names(&snaps));
     let dest = tmp.path().join("restored");
-    repo.restore(&m.name, &dest, RestoreOptions::new(), &mut NoProgress).unwrap();
+    repo.restore(&m.name, &dest, RestoreOptions::new(), &mut NoProgress)
+        .unwrap();
     assert!(dest.join("prometheus").is_dir());
 }
 
@@ -75,9 +87,15 @@ fn admin_api_disabled_is_a_clear_error() {
     let url = format!("http://127.0.0.1:{}", server.port);
     let repo = local_repo(&tmp.path().join("store"), &clock());
     let err = repo
-        .create(&[PrometheusSource::new(&url, tmp.path().join("data")).into()], &mut NoProgress)
+        .create(
+            &[PrometheusSource::new(&url, tmp.path().join("data")).into()],
+            &mut NoProgress,
+        )
         .unwrap_err();
-    assert!(matches!(err, Error::PrometheusAdminDisabled { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::PrometheusAdminDisabled { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("--web.enable-admin-api"), "{err}");
     assert!(repo.list().is_err() || repo.list().unwrap().is_empty());
 }
@@ -87,7 +105,9 @@ fn http_get(port: u16, path: &str) -> String {
     let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return String::new();
     };
-    let _ = s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+    let _ = s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out

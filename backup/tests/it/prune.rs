@@ -19,6 +19,9 @@ struct Policy {
     within: Option<CalendarDuration>,
 }
 
+/// A calendar period key of a time.
+type Period = fn(&OffsetDateTime) -> (i32, u32);
+
 /// The reference: for each rule, group backups by calendar period, take the newest backup of
 /// each period, keep those of the `n` most recent periods; union with keep-last, keep-within
 /// (strictly newer than the newest minus the duration) and the newest backup.
@@ -26,10 +29,12 @@ fn reference(policy: &Policy, times: &[OffsetDateTime]) -> BTreeSet<OffsetDateTi
     let mut keep = BTreeSet::new();
     let mut sorted = times.to_vec();
     sorted.sort_by(|a, b| b.cmp(a));
-    let Some(&newest) = sorted.first() else { return keep };
+    let Some(&newest) = sorted.first() else {
+        return keep;
+    };
     keep.insert(newest);
     keep.extend(sorted.iter().take(policy.last as usize));
-    let rules: [(u32, fn(&OffsetDateTime) -> (i32, u32)); 4] = [
+    let rules: [(u32, Period); 4] = [
         (policy.daily, |t| (t.year(), t.ordinal() as u32)),
         (policy.weekly, |t| {
             let (y, w, _) = t.to_iso_week_date();
@@ -60,20 +65,34 @@ fn go_add_date(t: OffsetDateTime, d: CalendarDuration) -> OffsetDateTime {
         month += 12;
         year -= 1;
     }
-    let first = time::Date::from_calendar_date(year, time::Month::try_from(month as u8).unwrap(), 1).unwrap();
+    let first =
+        time::Date::from_calendar_date(year, time::Month::try_from(month as u8).unwrap(), 1)
+            .unwrap();
     let date = first + Duration::days(i64::from(t.day()) - 1 - i64::from(d.days));
     date.with_time(t.time()).assume_utc() - Duration::hours(i64::from(d.hours))
 }
 
 fn policy_strategy() -> impl Strategy<Value = Policy> {
-    (0u32..4, 0u32..6, 0u32..4, 0u32..4, 0u32..3, proptest::option::of((0u32..2, 0u32..3, 0u32..20, 0u32..30)))
+    (
+        0u32..4,
+        0u32..6,
+        0u32..4,
+        0u32..4,
+        0u32..3,
+        proptest::option::of((0u32..2, 0u32..3, 0u32..20, 0u32..30)),
+    )
         .prop_map(|(last, daily, weekly, monthly, yearly, within)| Policy {
             last,
             daily,
             weekly,
             monthly,
             yearly,
-            within: within.map(|(years, months, days, hours)| CalendarDuration { years, months, days, hours }),
+            within: within.map(|(years, months, days, hours)| CalendarDuration {
+                years,
+                months,
+                days,
+                hours,
+            }),
         })
         .prop_filter("non-empty", |p| {
             p.last + p.daily + p.weekly + p.monthly + p.yearly > 0 || p.within.is_some()
@@ -97,7 +116,9 @@ fn times_strategy() -> impl Strategy<Value = Vec<OffsetDateTime>> {
     // Up to 40 backups over about three years, at second resolution, unique.
     proptest::collection::btree_set(0i64..(3 * 366 * 86_400), 0..40).prop_map(|secs| {
         let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        secs.into_iter().map(|s| base + Duration::seconds(s)).collect()
+        secs.into_iter()
+            .map(|s| base + Duration::seconds(s))
+            .collect()
     })
 }
 
@@ -146,5 +167,8 @@ proptest! {
 fn empty_policy_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = local_repo(tmp.path(), &clock());
-    assert!(matches!(repo.prune(&RetentionPolicy::new(), true), Err(backup::Error::EmptyPolicy)));
+    assert!(matches!(
+        repo.prune(&RetentionPolicy::new(), true),
+        Err(backup::Error::EmptyPolicy)
+    ));
 }

@@ -14,7 +14,18 @@ fn start_redis(dir: &std::path::Path, extra: &[&str]) -> Server {
     let port = free_port();
     let port_s = port.to_string();
     let dir_s = dir.display().to_string();
-    let mut args = vec!["--port", &port_s, "--bind", "127.0.0.1", "--dir", &dir_s, "--save", "", "--appendonly", "no"];
+    let mut args = vec![
+        "--port",
+        &port_s,
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        &dir_s,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ];
     args.extend_from_slice(extra);
     Server::start(&bin, &args, port)
 }
@@ -49,26 +60,44 @@ fn rdb_backup_restores_into_a_fresh_server() {
     std::fs::create_dir(&data1).unwrap();
     let server = start_redis(&data1, &[]);
     for i in 0..200 {
-        assert_eq!(cmd(server.port, &["SET", &format!("key:{i}"), &format!("value {i} ✓")]), "+OK");
+        assert_eq!(
+            cmd(
+                server.port,
+                &["SET", &format!("key:{i}"), &format!("value {i} ✓")]
+            ),
+            "+OK"
+        );
     }
     cmd(server.port, &["RPUSH", "list", "a", "b", "c"]);
     // Diskless transfers without the 5 s default delay.
-    assert_eq!(cmd(server.port, &["CONFIG", "SET", "repl-diskless-sync-delay", "0"]), "+OK");
+    assert_eq!(
+        cmd(
+            server.port,
+            &["CONFIG", "SET", "repl-diskless-sync-delay", "0"]
+        ),
+        "+OK"
+    );
 
     let clock = clock();
     let repo = local_repo(&tmp.path().join("store"), &clock);
     let address = format!("127.0.0.1:{}", server.port);
-    let sized = repo.create(&[RedisSource::new(&address).into()], &mut NoProgress).unwrap();
+    let sized = repo
+        .create(&[RedisSource::new(&address).into()], &mut NoProgress)
+        .unwrap();
     assert_eq!(sized.files[0].path, "dump.rdb");
     clock.advance(time::Duration::seconds(1));
     let diskless = repo
-        .create(&[RedisSource::new(&address).diskless(true).into()], &mut NoProgress)
+        .create(
+            &[RedisSource::new(&address).diskless(true).into()],
+            &mut NoProgress,
+        )
         .unwrap();
     assert!(diskless.files[0].size > 100);
 
     for m in [&sized, &diskless] {
         let dest = tmp.path().join(format!("restored-{}", m.name));
-        repo.restore(&m.name, &dest, RestoreOptions::new(), &mut NoProgress).unwrap();
+        repo.restore(&m.name, &dest, RestoreOptions::new(), &mut NoProgress)
+            .unwrap();
         let rdb = std::fs::read(dest.join("dump.rdb")).unwrap();
         assert!(rdb.starts_with(b"REDIS"));
         let fresh = start_redis(&dest, &["--dbfilename", "dump.rdb"]);
@@ -87,22 +116,36 @@ fn redis_errors_are_clear() {
     let clock = clock();
     let repo = local_repo(&tmp.path().join("store"), &clock);
     let address = format!("127.0.0.1:{}", server.port);
-    let err = repo.create(&[RedisSource::new(&address).into()], &mut NoProgress).unwrap_err();
+    let err = repo
+        .create(&[RedisSource::new(&address).into()], &mut NoProgress)
+        .unwrap_err();
     assert!(matches!(err, backup::Error::Redis { .. }), "{err:?}");
     assert!(err.to_string().contains("NOAUTH"), "{err}");
     let err = repo
-        .create(&[RedisSource::new(&address).auth(None, "wrong").into()], &mut NoProgress)
+        .create(
+            &[RedisSource::new(&address).auth(None, "wrong").into()],
+            &mut NoProgress,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("authentication failed"), "{err}");
-    assert!(!err.to_string().contains("wrong"), "the password is never shown: {err}");
+    assert!(
+        !err.to_string().contains("wrong"),
+        "the password is never shown: {err}"
+    );
     let m = repo
-        .create(&[RedisSource::new(&address).auth(None, "s3cret").into()], &mut NoProgress)
+        .create(
+            &[RedisSource::new(&address).auth(None, "s3cret").into()],
+            &mut NoProgress,
+        )
         .unwrap();
     assert_eq!(m.files.len(), 1);
     clock.advance(time::Duration::seconds(1));
     // Nothing listens on a fresh free port.
     let err = repo
-        .create(&[RedisSource::new(format!("127.0.0.1:{}", free_port())).into()], &mut NoProgress)
+        .create(
+            &[RedisSource::new(format!("127.0.0.1:{}", free_port())).into()],
+            &mut NoProgress,
+        )
         .unwrap_err();
     assert!(matches!(err, backup::Error::Connect { .. }), "{err:?}");
 }
