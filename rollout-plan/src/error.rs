@@ -68,6 +68,22 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A built strategy is invalid.
+    #[error("{field}: {message} [{code}]")]
+    Invalid {
+        /// The check's code.
+        code: String,
+        /// The offending field's path.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Emitting YAML failed.
+    #[error("cannot emit yaml: {message}")]
+    Export {
+        /// Why.
+        message: String,
+    },
     /// A scenario for the simulator is inconsistent.
     #[error("scenario: {message}")]
     Scenario {

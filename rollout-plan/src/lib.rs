@@ -54,6 +54,7 @@ pub mod analysis;
 mod diagnostic;
 pub mod duration;
 mod error;
+pub mod export;
 mod model;
 mod parse;
 pub mod plan;

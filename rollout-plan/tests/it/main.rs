@@ -3,6 +3,7 @@
 
 mod analysis_status;
 mod canary_replicas;
+mod export;
 mod planning;
 #[cfg(feature = "prometheus")]
 mod prometheus;
