@@ -24,4 +24,4 @@ pub use deprecation::KubeVersion;
 pub use diagnostic::{Diagnostic, Severity, Summary, sort as sort_diagnostics};
 pub use error::Error;
 pub use kinds::{builtin_kinds, is_builtin_kind, is_namespaced};
-pub use object::{GenericObject, Loaded, Object, load_path, load_str, manifest_files};
+pub use object::{GenericObject, Loaded, Object, load_path, load_paths, load_str, manifest_files};

@@ -260,12 +260,33 @@ fn load_node(file: &Arc<Path>, document: usize, node: Node, out: &mut Loaded, de
     if node.as_map().is_none() {
         out.diagnostics.push(
             Diagnostic::new(
-                Severity::Error,
-                "k8s/not-an-object",
+                Severity::Info,
+                "k8s/not-a-manifest",
                 format!(
-                    "document {} is a {}, not a Kubernetes object",
+                    "document {} is {}, not a Kubernetes object; skipped",
                     document + 1,
-                    node.type_name()
+                    match node.type_name() {
+                        "array" => "an array",
+                        "integer" => "an integer",
+                        "object" => "an object",
+                        "boolean" => "a boolean",
+                        "number" => "a number",
+                        _ => "a string",
+                    }
+                ),
+            )
+            .at_span(file, span),
+        );
+        return;
+    }
+    if node.get("apiVersion").is_none() && node.get("kind").is_none() {
+        out.diagnostics.push(
+            Diagnostic::new(
+                Severity::Info,
+                "k8s/not-a-manifest",
+                format!(
+                    "document {} has neither apiVersion nor kind; skipped",
+                    document + 1
                 ),
             )
             .at_span(file, span),
@@ -383,6 +404,52 @@ pub fn manifest_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
+/// Load every manifest file under each path, turning malformed files into `yaml/syntax`
+/// error diagnostics (so one bad file does not hide the findings in the others).
+///
+/// # Errors
+///
+/// [`Error::Io`] only: a path, directory or file that cannot be read.
+pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    for path in paths {
+        for file in manifest_files(path.as_ref())? {
+            let src = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+                path: file.clone(),
+                source,
+            })?;
+            match load_str(&src, &file) {
+                Ok(l) => out.extend(l),
+                Err(e) => out.diagnostics.push(error_diagnostic(&e, &file)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A parse error as a `yaml/syntax` diagnostic.
+fn error_diagnostic(e: &Error, file: &Path) -> Diagnostic {
+    let (line, column, message) = match e {
+        Error::Syntax {
+            line,
+            column,
+            message,
+            ..
+        } => (*line, *column, message.clone()),
+        Error::Limit {
+            line,
+            column,
+            limit,
+            ..
+        } => (*line, *column, format!("{limit} exceeded")),
+        Error::ComplexKey { line, column, .. } => {
+            (*line, *column, "mapping keys must be scalars".to_owned())
+        }
+        other => (1, 1, other.to_string()),
+    };
+    Diagnostic::new(Severity::Error, "yaml/syntax", message).at(file, line, column)
+}
+
 /// Load a file, or every manifest file under a directory ([`manifest_files`]).
 ///
 /// # Errors
@@ -420,6 +487,6 @@ mod tests {
         assert_eq!(l.objects[2].kind(), "ConfigMap");
         assert_eq!(l.objects[2].document(), 2);
         let codes: Vec<_> = l.diagnostics.iter().map(|d| (d.code.as_str(), d.line)).collect();
-        assert_eq!(codes, vec![("k8s/not-an-object", 16), ("k8s/missing-type", 18)]);
+        assert_eq!(codes, vec![("k8s/not-a-manifest", 16), ("k8s/missing-type", 18)]);
     }
 }

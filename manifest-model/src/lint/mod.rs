@@ -37,8 +37,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use catalog::{CHECKS, CheckInfo, check_info};
 pub use quantity::parse_quantity;
 
+use crate::deprecation::KubeVersion;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::object::Object;
+use crate::object::{Loaded, Object};
 use crate::yaml::FieldPath;
 
 /// The annotation that disables checks for one object: a comma-separated list of codes, or
@@ -147,6 +148,45 @@ pub fn lint(objects: &[Object], config: &LintConfig) -> Vec<Diagnostic> {
     }
     cross::cross_checks(objects, &workloads, &mut sink);
     let mut out = sink.out;
+    crate::diagnostic::sort(&mut out);
+    out
+}
+
+/// Everything at once: the loading findings, the strict checks for `target`
+/// ([`crate::validate::validate`]) and the lint ([`lint`]), sorted.
+///
+/// Strict-check findings honour the configuration and the ignore annotation too.
+///
+/// ```
+/// use manifest_model::{lint::{check_all, LintConfig}, KubeVersion};
+/// let src = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c, namespace: x}\n";
+/// let loaded = manifest_model::load_str(src, "c.yaml".as_ref())?;
+/// let found = check_all(&loaded, KubeVersion::new(1, 35), &LintConfig::default());
+/// assert_eq!(found[0].code, "k8s/removed-api");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn check_all(loaded: &Loaded, target: KubeVersion, config: &LintConfig) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| config.is_enabled(&d.code))
+        .cloned()
+        .collect();
+    for object in &loaded.objects {
+        out.extend(
+            crate::validate::validate_object(object, target)
+                .into_iter()
+                .filter(|d| config.is_enabled(&d.code) && !ignored_by_annotation(object, &d.code))
+                .map(|mut d| {
+                    if let Some(s) = config.severities.get(&d.code) {
+                        d.severity = *s;
+                    }
+                    d
+                }),
+        );
+    }
+    out.extend(lint(&loaded.objects, config));
     crate::diagnostic::sort(&mut out);
     out
 }
