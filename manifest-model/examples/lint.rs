@@ -4,6 +4,9 @@
 //! cargo run -p manifest-model --example lint -- [--format text|json] [--kube-version X.Y] PATH...
 //! ```
 //!
+//! docker-compose files among the paths (a top-level `services` mapping and no `kind`) get
+//! the compose checks.
+//!
 //! Exit status: 0 no error-level findings, 1 error-level findings, 2 bad usage or unreadable
 //! input (one line on stderr). JSON output:
 //! `{"diagnostics":[{"file","line","column","severity","code","message",...}],"summary":{"errors":N,"warnings":N}}`.
@@ -11,8 +14,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use manifest_model::compose::{check_compose, load_compose};
 use manifest_model::lint::{LintConfig, check_all};
-use manifest_model::{KubeVersion, Summary, load_paths};
+use manifest_model::{KubeVersion, Summary, load_paths, manifest_files, sort_diagnostics};
 
 const USAGE: &str = "usage: lint [--format text|json] [--kube-version X.Y] PATH...";
 
@@ -79,7 +83,25 @@ fn run() -> Result<bool, String> {
         let source = std::error::Error::source(&e).map_or_else(String::new, |s| format!(": {s}"));
         format!("{e}{source}")
     })?;
-    let diagnostics = check_all(&loaded, args.kube_version, &LintConfig::default());
+    let mut diagnostics = check_all(&loaded, args.kube_version, &LintConfig::default());
+    // docker-compose files in the same paths get the compose checks instead of being skipped.
+    let mut compose_files = Vec::new();
+    for path in &args.paths {
+        for file in manifest_files(path).map_err(|e| e.to_string())? {
+            let src =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            if let Ok((compose, structural)) = load_compose(&src, &file)
+                && !compose.services.is_empty()
+                && compose.node.get("kind").is_none()
+            {
+                diagnostics.extend(structural);
+                diagnostics.extend(check_compose(&compose));
+                compose_files.push(file);
+            }
+        }
+    }
+    diagnostics.retain(|d| d.code != "k8s/not-a-manifest" || !compose_files.contains(&d.file));
+    sort_diagnostics(&mut diagnostics);
     let summary = Summary::of(&diagnostics);
     match args.format {
         Format::Text => {
@@ -94,7 +116,16 @@ fn run() -> Result<bool, String> {
             );
         }
         Format::Json => {
-            let out = serde_json::json!({"diagnostics": diagnostics, "summary": summary});
+            #[derive(serde::Serialize)]
+            struct Output<'a> {
+                diagnostics: &'a [manifest_model::Diagnostic],
+                summary: Summary,
+            }
+            let out = serde_json::to_string(&Output {
+                diagnostics: &diagnostics,
+                summary,
+            })
+            .map_err(|e| e.to_string())?;
             println!("{out}");
         }
     }

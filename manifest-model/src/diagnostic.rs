@@ -163,8 +163,7 @@ impl Summary {
 /// Sort findings by file, line, column and code (a stable order for output and tests).
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.code, &a.message).cmp(&(
-            &b.file, b.line, b.column, &b.code, &b.message,
-        ))
+        (&a.file, a.line, a.column, &a.code, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
     });
 }

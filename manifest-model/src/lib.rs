@@ -10,13 +10,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
-pub mod yaml;
 pub mod kustomize;
+pub mod yaml;
 
+pub mod compose;
 pub mod deprecation;
-pub mod lint;
 mod diagnostic;
 mod kinds;
+pub mod lint;
 mod object;
 pub mod validate;
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use crate::Error;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::kinds::{AnyObject, schemas};
 use crate::yaml::{self, FieldPath, Node, NodeValue, Span};
-use crate::Error;
 
 /// One Kubernetes object from one document of a file.
 ///
@@ -293,7 +293,10 @@ fn load_node(file: &Arc<Path>, document: usize, node: Node, out: &mut Loaded, de
         );
         return;
     }
-    let api_version = node.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
+    let api_version = node
+        .get("apiVersion")
+        .and_then(Node::as_str)
+        .map(str::to_owned);
     let kind = node.get("kind").and_then(Node::as_str).map(str::to_owned);
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
         let missing = match (node.get("apiVersion"), node.get("kind")) {
@@ -486,7 +489,14 @@ mod tests {
         assert_eq!(g.body["spec"]["endpoints"][0]["port"], "web");
         assert_eq!(l.objects[2].kind(), "ConfigMap");
         assert_eq!(l.objects[2].document(), 2);
-        let codes: Vec<_> = l.diagnostics.iter().map(|d| (d.code.as_str(), d.line)).collect();
-        assert_eq!(codes, vec![("k8s/not-a-manifest", 16), ("k8s/missing-type", 18)]);
+        let codes: Vec<_> = l
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.line))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![("k8s/not-a-manifest", 16), ("k8s/missing-type", 18)]
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 use crate::deprecation::{self, KubeVersion};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kinds::{Shape, Schemas, schemas};
+use crate::kinds::{Schemas, Shape, schemas};
 use crate::object::Object;
 use crate::yaml::{FieldPath, Node, NodeValue};
 
@@ -177,14 +177,11 @@ impl Walker<'_> {
                             if let Some(s) = suggestion {
                                 msg.push_str(&format!("; did you mean `{s}`?"));
                             }
-                            let mut d = crate::Diagnostic::new(
-                                Severity::Error,
-                                "k8s/unknown-field",
-                                msg,
-                            )
-                            .at_span(self.object.file(), e.key_span)
-                            .with_object(self.object.display_name())
-                            .with_path(child.to_string());
+                            let mut d =
+                                crate::Diagnostic::new(Severity::Error, "k8s/unknown-field", msg)
+                                    .at_span(self.object.file(), e.key_span)
+                                    .with_object(self.object.display_name())
+                                    .with_path(child.to_string());
                             if let Some(s) = suggestion {
                                 d = d.with_suggestion(s);
                             }
@@ -227,9 +224,7 @@ pub fn validate_object(object: &Object, target: KubeVersion) -> Vec<Diagnostic> 
             || "it has no replacement".to_owned(),
             |r| format!("use {r}"),
         );
-        let removed = dep
-            .removed_in
-            .filter(|m| KubeVersion::new(1, *m) <= target);
+        let removed = dep.removed_in.filter(|m| KubeVersion::new(1, *m) <= target);
         if let Some(m) = removed {
             let mut d = object.diagnostic(
                 Severity::Error,
@@ -359,8 +354,14 @@ mod tests {
 
     #[test]
     fn closest_names() {
-        assert_eq!(closest("replica", ["replicas", "selector"]), Some("replicas"));
-        assert_eq!(closest("contianers", ["containers", "volumes"]), Some("containers"));
+        assert_eq!(
+            closest("replica", ["replicas", "selector"]),
+            Some("replicas")
+        );
+        assert_eq!(
+            closest("contianers", ["containers", "volumes"]),
+            Some("containers")
+        );
         assert_eq!(closest("zzzzzz", ["replicas"]), None);
         assert_eq!(distance("kitten", "sitting"), 3);
     }
@@ -385,24 +386,43 @@ mod tests {
         let ing = "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: i}\n";
         assert_eq!(
             codes(ing, KubeVersion::new(1, 35)),
-            vec![("k8s/removed-api".into(), 1, 13, "networking.k8s.io/v1".into())]
+            vec![(
+                "k8s/removed-api".into(),
+                1,
+                13,
+                "networking.k8s.io/v1".into()
+            )]
         );
         assert_eq!(
             codes(ing, KubeVersion::new(1, 20)),
-            vec![("k8s/deprecated-api".into(), 1, 13, "networking.k8s.io/v1".into())]
+            vec![(
+                "k8s/deprecated-api".into(),
+                1,
+                13,
+                "networking.k8s.io/v1".into()
+            )]
         );
         assert!(codes(ing, KubeVersion::new(1, 13)).is_empty());
         let psp = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n";
         let d = crate::load_str(psp, Path::new("p.yaml")).unwrap();
         let msg = &validate(&d.objects, KubeVersion::new(1, 25))[0].message;
-        assert_eq!(msg, "policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25 (target 1.25); it has no replacement");
+        assert_eq!(
+            msg,
+            "policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25 (target 1.25); it has no replacement"
+        );
         for (av, kind, removed) in [
             ("autoscaling/v2beta2", "HorizontalPodAutoscaler", 26),
             ("batch/v1beta1", "CronJob", 25),
         ] {
             let src = format!("apiVersion: {av}\nkind: {kind}\nmetadata: {{name: x}}\n");
-            assert_eq!(codes(&src, KubeVersion::new(1, removed))[0].0, "k8s/removed-api");
-            assert_eq!(codes(&src, KubeVersion::new(1, removed - 1))[0].0, "k8s/deprecated-api");
+            assert_eq!(
+                codes(&src, KubeVersion::new(1, removed))[0].0,
+                "k8s/removed-api"
+            );
+            assert_eq!(
+                codes(&src, KubeVersion::new(1, removed - 1))[0].0,
+                "k8s/deprecated-api"
+            );
         }
     }
 
@@ -413,7 +433,12 @@ mod tests {
             codes(src, KubeVersion::new(1, 35)),
             vec![
                 ("k8s/unknown-kind".into(), 2, 7, "Deployment".into()),
-                ("k8s/unknown-kind".into(), 5, 13, "networking.k8s.io/v1".into()),
+                (
+                    "k8s/unknown-kind".into(),
+                    5,
+                    13,
+                    "networking.k8s.io/v1".into()
+                ),
             ]
         );
     }

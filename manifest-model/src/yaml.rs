@@ -522,7 +522,12 @@ fn is_core_float(s: &str) -> bool {
     let mut frac_digits = 0;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        frac_digits = b.get(i..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count();
+        frac_digits = b
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         i += frac_digits;
     }
     if int_digits == 0 && frac_digits == 0 {
@@ -533,7 +538,12 @@ fn is_core_float(s: &str) -> bool {
         if matches!(b.get(i), Some(b'-') | Some(b'+')) {
             i += 1;
         }
-        let exp = b.get(i..).unwrap_or(&[]).iter().take_while(|c| c.is_ascii_digit()).count();
+        let exp = b
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if exp == 0 {
             return false;
         }
@@ -844,7 +854,9 @@ mod tests {
 
     #[test]
     fn scalars_resolve_with_core_schema() {
-        let s = p("a: 1\nb: '1'\nc: true\nd: yes\ne: ~\nf: 1.5\ng: 0x1F\nh: 0755\ni: 1e3\nj: 9999999999999999999999\nk: .5\nl: 1.2.3\n");
+        let s = p(
+            "a: 1\nb: '1'\nc: true\nd: yes\ne: ~\nf: 1.5\ng: 0x1F\nh: 0755\ni: 1e3\nj: 9999999999999999999999\nk: .5\nl: 1.2.3\n",
+        );
         let r = &s.documents[0].root;
         assert_eq!(r.get("a").unwrap().value, NodeValue::Int(1));
         assert_eq!(r.get("b").unwrap().value, NodeValue::String("1".into()));
@@ -882,7 +894,10 @@ mod tests {
         assert_eq!(d.key, "name");
         assert_eq!((d.first.start.line, d.first.start.column), (2, 3));
         assert_eq!((d.second.start.line, d.second.start.column), (3, 3));
-        let name = s.documents[0].root.at(&"metadata.name".parse().unwrap()).unwrap();
+        let name = s.documents[0]
+            .root
+            .at(&"metadata.name".parse().unwrap())
+            .unwrap();
         assert_eq!(name.as_str(), Some("q"));
     }
 
@@ -904,7 +919,13 @@ mod tests {
         let s = p("{\"apiVersion\": \"v1\",\n \"kind\": \"ConfigMap\", \"data\": {\"a\": \"1\"}}");
         let root = &s.documents[0].root;
         assert_eq!(root.get("kind").unwrap().as_str(), Some("ConfigMap"));
-        assert_eq!(root.get("kind").unwrap().span.start, Position { line: 2, column: 10 });
+        assert_eq!(
+            root.get("kind").unwrap().span.start,
+            Position {
+                line: 2,
+                column: 10
+            }
+        );
         assert_eq!(
             root.to_json(),
             serde_json::json!({"apiVersion":"v1","kind":"ConfigMap","data":{"a":"1"}})
@@ -927,10 +948,22 @@ mod tests {
         assert!(matches!(e, Error::ComplexKey { line: 1, .. }), "{e}");
         let deep = "[".repeat(MAX_DEPTH + 5);
         let e = parse(&deep, Path::new("f.yaml")).unwrap_err();
-        assert!(matches!(e, Error::Limit { .. } | Error::Syntax { .. }), "{e}");
+        assert!(
+            matches!(e, Error::Limit { .. } | Error::Syntax { .. }),
+            "{e}"
+        );
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
         let e = parse(bomb, Path::new("f.yaml")).unwrap_err();
-        assert!(matches!(e, Error::Limit { limit: "alias expansion", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Limit {
+                    limit: "alias expansion",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

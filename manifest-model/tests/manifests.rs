@@ -147,6 +147,47 @@ fn seed_findings_are_pinned() {
 }
 
 #[test]
+fn seed_compose_file_has_only_the_obsolete_version() {
+    let path = seeds().join("001_395762213f56ee0c/01-docker-compose.yaml");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let (compose, structural) = manifest_model::compose::load_compose(&src, &path).unwrap();
+    assert!(structural.is_empty(), "{structural:?}");
+    let names: Vec<&str> = compose.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["prometheus", "alertmanager", "node-exporter"]);
+    assert_eq!(compose.volumes, ["prometheus_data"]);
+    let found = manifest_model::compose::check_compose(&compose);
+    let got: Vec<(&str, usize, usize)> = found
+        .iter()
+        .map(|d| (d.code.as_str(), d.line, d.column))
+        .collect();
+    assert_eq!(got, [("compose/obsolete-version", 1, 1)]);
+    // A typo'd and clashing variant of the same file.
+    let broken = src
+        .replace(
+            "    ports:\n      - \"9093:9093\"",
+            "    port:\n      - \"9093:9093\"",
+        )
+        .replace("\"9100:9100\"", "\"9090:9100\"")
+        .replace("prometheus_data:/prometheus", "prom_data:/prometheus");
+    let (compose, structural) = manifest_model::compose::load_compose(&broken, &path).unwrap();
+    let mut all = structural;
+    all.extend(manifest_model::compose::check_compose(&compose));
+    let got: Vec<(&str, usize, usize, Option<&str>)> = all
+        .iter()
+        .map(|d| (d.code.as_str(), d.line, d.column, d.suggestion.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("compose/unknown-field", 22, 5, Some("ports")),
+            ("compose/obsolete-version", 1, 1, None),
+            ("compose/undefined-volume", 12, 9, None),
+            ("compose/port-clash", 30, 9, None),
+        ]
+    );
+}
+
+#[test]
 fn admin_api_without_ingress_is_a_warning() {
     let dir = seeds().join("001_395762213f56ee0c");
     let loaded = load_paths(&[dir.join("04-prometheus-statefulset.yaml")]).unwrap();
@@ -243,73 +284,401 @@ fn cases() -> Vec<(&'static str, String, String)> {
     let pod_line = "      serviceAccountName: web\n";
     let container_line = "        image: nginx:1.25\n";
     let hpa = |target: &str| {
-        format!("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web, namespace: shop}}\nspec: {{minReplicas: 2, maxReplicas: 5, scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}}}\n")
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web, namespace: shop}}\nspec: {{minReplicas: 2, maxReplicas: 5, scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}}}\n"
+        )
     };
     let sts = |service: &str| {
-        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: shop}}\nspec:\n  serviceName: {service}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec:\n      containers: [{{name: db, image: postgres:16}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db-headless, namespace: shop}}\nspec: {{clusterIP: None, selector: {{app: db}}, ports: [{{port: 5432}}]}}\n")
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: db, namespace: shop}}\nspec:\n  serviceName: {service}\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec:\n      containers: [{{name: db, image: postgres:16}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db-headless, namespace: shop}}\nspec: {{clusterIP: None, selector: {{app: db}}, ports: [{{port: 5432}}]}}\n"
+        )
     };
     let np = |app: &str| {
-        format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: np, namespace: shop}}\nspec: {{podSelector: {{matchLabels: {{app: {app}}}}}, policyTypes: [Ingress]}}\n")
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: np, namespace: shop}}\nspec: {{podSelector: {{matchLabels: {{app: {app}}}}}, policyTypes: [Ingress]}}\n"
+        )
     };
     let sm = |app: &str, port: &str| {
-        format!("apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {{name: web, namespace: shop}}\nspec: {{selector: {{matchLabels: {{app: {app}}}}}, endpoints: [{{port: {port}}}]}}\n")
+        format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {{name: web, namespace: shop}}\nspec: {{selector: {{matchLabels: {{app: {app}}}}}, endpoints: [{{port: {port}}}]}}\n"
+        )
     };
     vec![
-        ("k8s/resources-missing", replace("limits: {cpu: 500m, memory: 256Mi}", "limits: {cpu: 500m}"), base.clone()),
-        ("k8s/requests-above-limits", replace("memory: 128Mi", "memory: 1Gi"), base.clone()),
-        ("k8s/liveness-probe-missing", replace("        livenessProbe: {httpGet: {path: /, port: 8080}}\n", ""), base.clone()),
-        ("k8s/readiness-probe-missing", replace("        readinessProbe: {httpGet: {path: /, port: 8080}}\n", ""), base.clone()),
-        ("k8s/run-as-non-root", replace("{runAsNonRoot: true, runAsUser: 10001}", "{fsGroup: 1}"), base.clone()),
-        ("k8s/privileged", replace("{allowPrivilegeEscalation: false,", "{privileged: true, allowPrivilegeEscalation: false,"), base.clone()),
-        ("k8s/privilege-escalation", replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"), base.clone()),
-        ("k8s/read-only-root-fs", replace("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"), base.clone()),
-        ("k8s/capabilities-not-dropped", replace("drop: [ALL]", "drop: [NET_RAW]"), base.clone()),
-        ("k8s/host-network", replace(pod_line, &format!("{pod_line}      hostNetwork: true\n")), replace(pod_line, &format!("{pod_line}      hostNetwork: false\n"))),
-        ("k8s/host-pid", replace(pod_line, &format!("{pod_line}      hostPID: true\n")), base.clone()),
-        ("k8s/host-ipc", replace(pod_line, &format!("{pod_line}      hostIPC: true\n")), base.clone()),
-        ("k8s/host-path", replace(pod_line, &format!("{pod_line}      volumes: [{{name: h, hostPath: {{path: /var/run}}}}]\n")), replace(pod_line, &format!("{pod_line}      volumes: [{{name: h, emptyDir: {{}}}}]\n"))),
-        ("k8s/image-tag", replace("nginx:1.25", "nginx"), replace("nginx:1.25", "nginx@sha256:0123")),
-        ("k8s/image-tag", replace("nginx:1.25", "nginx:latest"), base.clone()),
-        ("k8s/anti-affinity", replace("      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}]\n", ""), replace("      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}]\n", "      affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}}]}}\n")),
-        ("k8s/default-namespace", replace("metadata: {name: web-config, namespace: shop}", "metadata: {name: web-config, namespace: default}"), base.clone()),
-        ("k8s/default-namespace", replace("metadata: {name: web-config, namespace: shop}", "metadata: {name: web-config}"), base.clone()),
-        ("k8s/secret-in-env", replace(container_line, &format!("{container_line}        env: [{{name: DB_PASSWORD, value: s3cr3t-Xy9}}]\n")), replace(container_line, &format!("{container_line}        env: [{{name: DB_PASSWORD, valueFrom: {{secretKeyRef: {{name: web-config, key: pw}}}}}}]\n"))),
-        ("k8s/secret-in-configmap", replace("data: {LOG_LEVEL: info}", "data: {LOG_LEVEL: info, api_token: abc123}"), base.clone()),
-        ("k8s/placeholder-credentials", replace(container_line, &format!("{container_line}        env: [{{name: ADMIN_PASSWORD, value: admin}}]\n")), replace(container_line, &format!("{container_line}        env: [{{name: ADMIN_USER, value: admin}}]\n"))),
-        ("k8s/placeholder-credentials", plus("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\nstringData: {password: changeme}\n"), plus("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\nstringData: {password: 'Xk2#pq9!vL'}\n")),
-        ("k8s/placeholder-credentials", plus("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata: {password: YWRtaW4=}\n"), base.clone()),
-        ("k8s/ingress-tls", replace("  tls: [{hosts: [shop.example.com], secretName: web-tls}]\n", ""), base.clone()),
-        ("k8s/loadbalancer-source-ranges", replace("  selector: {app: web}\n", "  type: LoadBalancer\n  selector: {app: web}\n"), replace("  selector: {app: web}\n", "  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  selector: {app: web}\n")),
-        ("k8s/rbac-wildcard", replace("verbs: [get]", "verbs: ['*']"), base.clone()),
-        ("k8s/service-account-token", replace(pod_line, ""), replace(pod_line, "      automountServiceAccountToken: false\n")),
-        ("k8s/prometheus-admin-api", replace(container_line, &format!("{container_line}        args: [--web.enable-admin-api]\n")), replace(container_line, &format!("{container_line}        args: [--web.enable-admin-api=false]\n"))),
-        ("k8s/pdb-missing", replace("selector: {matchLabels: {app: web}}}", "selector: {matchLabels: {app: other}}}"), base.clone()),
-        ("k8s/service-selects-nothing", replace("  selector: {app: web}\n", "  selector: {app: wbe}\n"), base.clone()),
-        ("k8s/ingress-backend-missing", replace("port: {number: 80}", "port: {number: 81}"), base.clone()),
-        ("k8s/ingress-backend-missing", replace("service: {name: web,", "service: {name: shop,"), replace("port: {number: 80}", "port: {name: http}")),
-        ("k8s/pdb-selects-nothing", replace("selector: {matchLabels: {app: web}}}", "selector: {matchLabels: {app: other}}}"), base.clone()),
-        ("k8s/pdb-blocks-drain", replace("minAvailable: 1,", "minAvailable: 2,"), base.clone()),
-        ("k8s/pdb-blocks-drain", replace("minAvailable: 1,", "maxUnavailable: 0,"), replace("minAvailable: 1,", "maxUnavailable: 1,")),
-        ("k8s/hpa-target-missing", plus(&hpa("nope")), plus(&hpa("web"))),
-        ("k8s/hpa-replicas-pinned", plus(&hpa("web")), replace("  replicas: 2\n", "").replacen("---\n", &format!("---\n{}---\n", hpa("web")), 1)),
-        ("k8s/statefulset-service", plus(&sts("web")), plus(&sts("db-headless"))),
-        ("k8s/statefulset-service", plus(&sts("missing")), base.clone()),
-        ("k8s/reference-missing", replace("configMapRef: {name: web-config}", "configMapRef: {name: web-cfg}"), replace("configMapRef: {name: web-config}", "configMapRef: {name: web-cfg, optional: true}")),
-        ("k8s/rolebinding-ref-missing", replace("kind: Role, name: web}", "kind: Role, name: reader}"), replace("kind: Role, name: web}", "kind: ClusterRole, name: view}")),
-        ("k8s/rolebinding-ref-missing", replace("subjects: [{kind: ServiceAccount, name: web,", "subjects: [{kind: ServiceAccount, name: api,"), base.clone()),
-        ("k8s/networkpolicy-selects-nothing", plus(&np("api")), plus(&np("web"))),
-        ("k8s/servicemonitor-selects-nothing", plus(&sm("api", "http")), plus(&sm("web", "http"))),
-        ("k8s/servicemonitor-selects-nothing", plus(&sm("web", "metrics")), base.clone()),
+        (
+            "k8s/resources-missing",
+            replace("limits: {cpu: 500m, memory: 256Mi}", "limits: {cpu: 500m}"),
+            base.clone(),
+        ),
+        (
+            "k8s/requests-above-limits",
+            replace("memory: 128Mi", "memory: 1Gi"),
+            base.clone(),
+        ),
+        (
+            "k8s/liveness-probe-missing",
+            replace(
+                "        livenessProbe: {httpGet: {path: /, port: 8080}}\n",
+                "",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/readiness-probe-missing",
+            replace(
+                "        readinessProbe: {httpGet: {path: /, port: 8080}}\n",
+                "",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/run-as-non-root",
+            replace("{runAsNonRoot: true, runAsUser: 10001}", "{fsGroup: 1}"),
+            base.clone(),
+        ),
+        (
+            "k8s/privileged",
+            replace(
+                "{allowPrivilegeEscalation: false,",
+                "{privileged: true, allowPrivilegeEscalation: false,",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/privilege-escalation",
+            replace(
+                "allowPrivilegeEscalation: false",
+                "allowPrivilegeEscalation: true",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/read-only-root-fs",
+            replace(
+                "readOnlyRootFilesystem: true",
+                "readOnlyRootFilesystem: false",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/capabilities-not-dropped",
+            replace("drop: [ALL]", "drop: [NET_RAW]"),
+            base.clone(),
+        ),
+        (
+            "k8s/host-network",
+            replace(pod_line, &format!("{pod_line}      hostNetwork: true\n")),
+            replace(pod_line, &format!("{pod_line}      hostNetwork: false\n")),
+        ),
+        (
+            "k8s/host-pid",
+            replace(pod_line, &format!("{pod_line}      hostPID: true\n")),
+            base.clone(),
+        ),
+        (
+            "k8s/host-ipc",
+            replace(pod_line, &format!("{pod_line}      hostIPC: true\n")),
+            base.clone(),
+        ),
+        (
+            "k8s/host-path",
+            replace(
+                pod_line,
+                &format!("{pod_line}      volumes: [{{name: h, hostPath: {{path: /var/run}}}}]\n"),
+            ),
+            replace(
+                pod_line,
+                &format!("{pod_line}      volumes: [{{name: h, emptyDir: {{}}}}]\n"),
+            ),
+        ),
+        (
+            "k8s/image-tag",
+            replace("nginx:1.25", "nginx"),
+            replace("nginx:1.25", "nginx@sha256:0123"),
+        ),
+        (
+            "k8s/image-tag",
+            replace("nginx:1.25", "nginx:latest"),
+            base.clone(),
+        ),
+        (
+            "k8s/anti-affinity",
+            replace(
+                "      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}]\n",
+                "",
+            ),
+            replace(
+                "      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}]\n",
+                "      affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}}]}}\n",
+            ),
+        ),
+        (
+            "k8s/default-namespace",
+            replace(
+                "metadata: {name: web-config, namespace: shop}",
+                "metadata: {name: web-config, namespace: default}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/default-namespace",
+            replace(
+                "metadata: {name: web-config, namespace: shop}",
+                "metadata: {name: web-config}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/secret-in-env",
+            replace(
+                container_line,
+                &format!(
+                    "{container_line}        env: [{{name: DB_PASSWORD, value: s3cr3t-Xy9}}]\n"
+                ),
+            ),
+            replace(
+                container_line,
+                &format!(
+                    "{container_line}        env: [{{name: DB_PASSWORD, valueFrom: {{secretKeyRef: {{name: web-config, key: pw}}}}}}]\n"
+                ),
+            ),
+        ),
+        (
+            "k8s/secret-in-configmap",
+            replace(
+                "data: {LOG_LEVEL: info}",
+                "data: {LOG_LEVEL: info, api_token: abc123}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/placeholder-credentials",
+            replace(
+                container_line,
+                &format!("{container_line}        env: [{{name: ADMIN_PASSWORD, value: admin}}]\n"),
+            ),
+            replace(
+                container_line,
+                &format!("{container_line}        env: [{{name: ADMIN_USER, value: admin}}]\n"),
+            ),
+        ),
+        (
+            "k8s/placeholder-credentials",
+            plus(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\nstringData: {password: changeme}\n",
+            ),
+            plus(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\nstringData: {password: 'Xk2#pq9!vL'}\n",
+            ),
+        ),
+        (
+            "k8s/placeholder-credentials",
+            plus(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata: {password: YWRtaW4=}\n",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/ingress-tls",
+            replace(
+                "  tls: [{hosts: [shop.example.com], secretName: web-tls}]\n",
+                "",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/loadbalancer-source-ranges",
+            replace(
+                "  selector: {app: web}\n",
+                "  type: LoadBalancer\n  selector: {app: web}\n",
+            ),
+            replace(
+                "  selector: {app: web}\n",
+                "  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  selector: {app: web}\n",
+            ),
+        ),
+        (
+            "k8s/rbac-wildcard",
+            replace("verbs: [get]", "verbs: ['*']"),
+            base.clone(),
+        ),
+        (
+            "k8s/service-account-token",
+            replace(pod_line, ""),
+            replace(pod_line, "      automountServiceAccountToken: false\n"),
+        ),
+        (
+            "k8s/prometheus-admin-api",
+            replace(
+                container_line,
+                &format!("{container_line}        args: [--web.enable-admin-api]\n"),
+            ),
+            replace(
+                container_line,
+                &format!("{container_line}        args: [--web.enable-admin-api=false]\n"),
+            ),
+        ),
+        (
+            "k8s/pdb-missing",
+            replace(
+                "selector: {matchLabels: {app: web}}}",
+                "selector: {matchLabels: {app: other}}}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/service-selects-nothing",
+            replace("  selector: {app: web}\n", "  selector: {app: wbe}\n"),
+            base.clone(),
+        ),
+        (
+            "k8s/ingress-backend-missing",
+            replace("port: {number: 80}", "port: {number: 81}"),
+            base.clone(),
+        ),
+        (
+            "k8s/ingress-backend-missing",
+            replace("service: {name: web,", "service: {name: shop,"),
+            replace("port: {number: 80}", "port: {name: http}"),
+        ),
+        (
+            "k8s/pdb-selects-nothing",
+            replace(
+                "selector: {matchLabels: {app: web}}}",
+                "selector: {matchLabels: {app: other}}}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/pdb-blocks-drain",
+            replace("minAvailable: 1,", "minAvailable: 2,"),
+            base.clone(),
+        ),
+        (
+            "k8s/pdb-blocks-drain",
+            replace("minAvailable: 1,", "maxUnavailable: 0,"),
+            replace("minAvailable: 1,", "maxUnavailable: 1,"),
+        ),
+        (
+            "k8s/hpa-target-missing",
+            plus(&hpa("nope")),
+            plus(&hpa("web")),
+        ),
+        (
+            "k8s/hpa-replicas-pinned",
+            plus(&hpa("web")),
+            replace("  replicas: 2\n", "").replacen(
+                "---\n",
+                &format!("---\n{}---\n", hpa("web")),
+                1,
+            ),
+        ),
+        (
+            "k8s/statefulset-service",
+            plus(&sts("web")),
+            plus(&sts("db-headless")),
+        ),
+        (
+            "k8s/statefulset-service",
+            plus(&sts("missing")),
+            base.clone(),
+        ),
+        (
+            "k8s/reference-missing",
+            replace(
+                "configMapRef: {name: web-config}",
+                "configMapRef: {name: web-cfg}",
+            ),
+            replace(
+                "configMapRef: {name: web-config}",
+                "configMapRef: {name: web-cfg, optional: true}",
+            ),
+        ),
+        (
+            "k8s/rolebinding-ref-missing",
+            replace("kind: Role, name: web}", "kind: Role, name: reader}"),
+            replace("kind: Role, name: web}", "kind: ClusterRole, name: view}"),
+        ),
+        (
+            "k8s/rolebinding-ref-missing",
+            replace(
+                "subjects: [{kind: ServiceAccount, name: web,",
+                "subjects: [{kind: ServiceAccount, name: api,",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/networkpolicy-selects-nothing",
+            plus(&np("api")),
+            plus(&np("web")),
+        ),
+        (
+            "k8s/servicemonitor-selects-nothing",
+            plus(&sm("api", "http")),
+            plus(&sm("web", "http")),
+        ),
+        (
+            "k8s/servicemonitor-selects-nothing",
+            plus(&sm("web", "metrics")),
+            base.clone(),
+        ),
         // Strict checks.
-        ("k8s/unknown-field", replace("  replicas: 2\n", "  replica: 2\n"), base.clone()),
-        ("k8s/wrong-type", replace("  replicas: 2\n", "  replicas: two\n"), base.clone()),
-        ("k8s/missing-required-field", replace("      - name: web\n        image", "      - image"), base.clone()),
-        ("k8s/missing-name", replace("metadata: {name: web-config, namespace: shop}", "metadata: {namespace: shop}"), base.clone()),
-        ("k8s/removed-api", plus("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n"), base.clone()),
-        ("k8s/unknown-kind", plus("apiVersion: v1\nkind: ConfigMapp\nmetadata: {name: p, namespace: shop}\n"), base.clone()),
-        ("yaml/yaml11-boolean", replace("data: {LOG_LEVEL: info}", "data: {LOG_LEVEL: info, ENABLED: yes}"), replace("data: {LOG_LEVEL: info}", "data: {LOG_LEVEL: info, ENABLED: 'yes'}")),
-        ("yaml/duplicate-key", replace("data: {LOG_LEVEL: info}", "data: {LOG_LEVEL: info, LOG_LEVEL: debug}"), base.clone()),
-        ("k8s/missing-type", plus("apiVersion: v1\nmetadata: {name: x}\n"), base.clone()),
+        (
+            "k8s/unknown-field",
+            replace("  replicas: 2\n", "  replica: 2\n"),
+            base.clone(),
+        ),
+        (
+            "k8s/wrong-type",
+            replace("  replicas: 2\n", "  replicas: two\n"),
+            base.clone(),
+        ),
+        (
+            "k8s/missing-required-field",
+            replace("      - name: web\n        image", "      - image"),
+            base.clone(),
+        ),
+        (
+            "k8s/missing-name",
+            replace(
+                "metadata: {name: web-config, namespace: shop}",
+                "metadata: {namespace: shop}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/removed-api",
+            plus("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n"),
+            base.clone(),
+        ),
+        (
+            "k8s/unknown-kind",
+            plus("apiVersion: v1\nkind: ConfigMapp\nmetadata: {name: p, namespace: shop}\n"),
+            base.clone(),
+        ),
+        (
+            "yaml/yaml11-boolean",
+            replace(
+                "data: {LOG_LEVEL: info}",
+                "data: {LOG_LEVEL: info, ENABLED: yes}",
+            ),
+            replace(
+                "data: {LOG_LEVEL: info}",
+                "data: {LOG_LEVEL: info, ENABLED: 'yes'}",
+            ),
+        ),
+        (
+            "yaml/duplicate-key",
+            replace(
+                "data: {LOG_LEVEL: info}",
+                "data: {LOG_LEVEL: info, LOG_LEVEL: debug}",
+            ),
+            base.clone(),
+        ),
+        (
+            "k8s/missing-type",
+            plus("apiVersion: v1\nmetadata: {name: x}\n"),
+            base.clone(),
+        ),
     ]
 }
 
@@ -351,11 +720,21 @@ fn findings_point_at_the_field() {
     let d = run(&replace("nginx:1.25", "nginx"));
     let d = d.iter().find(|d| d.code == "k8s/image-tag").unwrap();
     assert_eq!((d.line, d.column), (15, 16));
-    assert_eq!(d.path.as_deref(), Some("spec.template.spec.containers[0].image"));
-    let dup = run(&replace("data: {LOG_LEVEL: info}", "data: {LOG_LEVEL: info, LOG_LEVEL: debug}"));
+    assert_eq!(
+        d.path.as_deref(),
+        Some("spec.template.spec.containers[0].image")
+    );
+    let dup = run(&replace(
+        "data: {LOG_LEVEL: info}",
+        "data: {LOG_LEVEL: info, LOG_LEVEL: debug}",
+    ));
     let dup = dup.iter().find(|d| d.code == "yaml/duplicate-key").unwrap();
     assert_eq!((dup.line, dup.column), (30, 25));
-    assert!(dup.message.contains("first at line 30 column 8"), "{}", dup.message);
+    assert!(
+        dup.message.contains("first at line 30 column 8"),
+        "{}",
+        dup.message
+    );
 }
 
 #[test]
@@ -374,13 +753,18 @@ fn checks_can_be_disabled_globally_and_per_object() {
     // Strict checks honour the annotation too; `*` disables everything for the object.
     let all = replace("  replicas: 2\n", "  replica: 2\n").replacen(
         "metadata: {name: web, namespace: shop}",
-        &format!("metadata: {{name: web, namespace: shop, annotations: {{{IGNORE_ANNOTATION}: '*'}}}}"),
+        &format!(
+            "metadata: {{name: web, namespace: shop, annotations: {{{IGNORE_ANNOTATION}: '*'}}}}"
+        ),
         1,
     );
     // (The PDB now blocks drains of the single replica: that finding is the PDB's.)
     let left = run(&all);
     assert_eq!(codes(&left), vec!["k8s/pdb-blocks-drain"]);
-    assert_eq!(left[0].object.as_deref(), Some("PodDisruptionBudget/shop/web"));
+    assert_eq!(
+        left[0].object.as_deref(),
+        Some("PodDisruptionBudget/shop/web")
+    );
     // Severity overrides.
     let mut config = LintConfig::default();
     config.set_severity("k8s/image-tag", Severity::Error);
@@ -415,7 +799,11 @@ fn directories_and_unreadable_paths() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     std::fs::write(dir.path().join("sub/a.yaml"), BASE).unwrap();
-    std::fs::write(dir.path().join("b.json"), r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}"#).unwrap();
+    std::fs::write(
+        dir.path().join("b.json"),
+        r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}"#,
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
     std::fs::write(dir.path().join("bad.yml"), "a: [1\n").unwrap();
     let loaded: Loaded = load_paths(&[dir.path()]).unwrap();
@@ -427,14 +815,118 @@ fn directories_and_unreadable_paths() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The `lint` example (built by `cargo test` beside this test binary).
+
+fn lint_example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir
+        .join("examples")
+        .join(format!("lint{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} missing: run the tests with `cargo test -p manifest-model` (which builds the examples)",
+        bin.display()
+    );
+    bin
+}
+
+#[test]
+fn lint_example_follows_the_design_contract() {
+    let bin = lint_example();
+    let out = std::process::Command::new(&bin)
+        .args(["--format", "json", "--kube-version", "1.35"])
+        .arg(seeds())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(v["summary"]["errors"], 7);
+    assert_eq!(v["summary"]["warnings"], 19);
+    for d in diags {
+        for key in ["file", "line", "column", "severity", "code", "message"] {
+            assert!(d.get(key).is_some(), "{key} missing in {d}");
+        }
+    }
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"] == "compose/obsolete-version")
+    );
+    let out = std::process::Command::new(&bin)
+        .arg(seeds().join("001_395762213f56ee0c/01-docker-compose.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("01-docker-compose.yaml:1:1: warning[compose/obsolete-version]"),
+        "{text}"
+    );
+    for bad in [
+        vec!["--format", "xml", "x"],
+        vec![],
+        vec!["--kube-version", "one", "x"],
+        vec!["/does/not/exist"],
+    ] {
+        let out = std::process::Command::new(&bin)
+            .args(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Properties
 
 fn yamlish() -> impl Strategy<Value = String> {
     let atoms = prop::sample::select(vec![
-        "a", "b: ", ": ", "- ", "\n", "  ", "{", "}", "[", "]", ",", "'", "\"", "&x ", "*x", "<<: ",
-        "---\n", "...\n", "#", "?", "|", ">", "!!str ", "!t ", "1", "-1.5e3", "yes", "~", "null",
-        "apiVersion: v1\n", "kind: Pod\n", "kind: Service\n", "metadata: {name: p}\n", "spec:\n",
-        "  containers:\n", "  - name: c\n", "    image: x\n", "\t", "é", "\\", "0x", "apps/v1",
+        "a",
+        "b: ",
+        ": ",
+        "- ",
+        "\n",
+        "  ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "'",
+        "\"",
+        "&x ",
+        "*x",
+        "<<: ",
+        "---\n",
+        "...\n",
+        "#",
+        "?",
+        "|",
+        ">",
+        "!!str ",
+        "!t ",
+        "1",
+        "-1.5e3",
+        "yes",
+        "~",
+        "null",
+        "apiVersion: v1\n",
+        "kind: Pod\n",
+        "kind: Service\n",
+        "metadata: {name: p}\n",
+        "spec:\n",
+        "  containers:\n",
+        "  - name: c\n",
+        "    image: x\n",
+        "\t",
+        "é",
+        "\\",
+        "0x",
+        "apps/v1",
     ]);
     prop::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
 }

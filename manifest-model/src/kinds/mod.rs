@@ -278,7 +278,11 @@ mod tests {
         assert!(s.kinds.len() >= 84, "{}", s.kinds.len());
         let d = s.kind("apps/v1", "Deployment").unwrap();
         assert!(d.namespaced);
-        assert!(!s.kind("rbac.authorization.k8s.io/v1", "ClusterRole").unwrap().namespaced);
+        assert!(
+            !s.kind("rbac.authorization.k8s.io/v1", "ClusterRole")
+                .unwrap()
+                .namespaced
+        );
         match s.shape(d.shape) {
             Shape::Object { name, names, .. } => {
                 assert_eq!(name, "Deployment");

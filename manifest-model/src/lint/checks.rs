@@ -32,8 +32,23 @@ pub(crate) fn secret_like(name: &str) -> bool {
 }
 
 const PLACEHOLDERS: &[&str] = &[
-    "admin", "password", "changeme", "change-me", "changeit", "secret", "123456", "12345678",
-    "root", "toor", "default", "letmein", "passw0rd", "p@ssw0rd", "admin123", "guest", "test",
+    "admin",
+    "password",
+    "changeme",
+    "change-me",
+    "changeit",
+    "secret",
+    "123456",
+    "12345678",
+    "root",
+    "toor",
+    "default",
+    "letmein",
+    "passw0rd",
+    "p@ssw0rd",
+    "admin123",
+    "guest",
+    "test",
 ];
 
 /// Whether a value is a well-known placeholder credential.
@@ -100,7 +115,10 @@ pub(super) fn object_checks(object: &Object, sink: &mut Sink<'_>) {
                     object,
                     "k8s/placeholder-credentials",
                     &root.key("data").key(k),
-                    format!("secret key `{k}` decodes to the placeholder `{}`", text.trim()),
+                    format!(
+                        "secret key `{k}` decodes to the placeholder `{}`",
+                        text.trim()
+                    ),
                 );
             }
         }
@@ -116,7 +134,10 @@ pub(super) fn object_checks(object: &Object, sink: &mut Sink<'_>) {
                 object,
                 "k8s/ingress-tls",
                 &root.key("spec"),
-                format!("Ingress {} has no tls section: traffic is served over plain HTTP", object.name()),
+                format!(
+                    "Ingress {} has no tls section: traffic is served over plain HTTP",
+                    object.name()
+                ),
             );
         }
     }
@@ -132,7 +153,10 @@ pub(super) fn object_checks(object: &Object, sink: &mut Sink<'_>) {
             object,
             "k8s/loadbalancer-source-ranges",
             &root.key("spec").key("type"),
-            format!("LoadBalancer Service {} is open to 0.0.0.0/0: set loadBalancerSourceRanges", object.name()),
+            format!(
+                "LoadBalancer Service {} is open to 0.0.0.0/0: set loadBalancerSourceRanges",
+                object.name()
+            ),
         );
     }
     let rules: Option<&Vec<PolicyRule>> = if let Some(r) = object.typed::<Role>() {
@@ -173,7 +197,13 @@ fn image_problem(image: &str) -> Option<&'static str> {
     }
 }
 
-fn container_checks(w: &Workload<'_>, c: &Container, path: &FieldPath, init: bool, sink: &mut Sink<'_>) {
+fn container_checks(
+    w: &Workload<'_>,
+    c: &Container,
+    path: &FieldPath,
+    init: bool,
+    sink: &mut Sink<'_>,
+) {
     let o = w.object;
     let name = &c.name;
     if let Some(image) = &c.image
@@ -189,9 +219,15 @@ fn container_checks(w: &Workload<'_>, c: &Container, path: &FieldPath, init: boo
     // Resources.
     let res = c.resources.as_ref();
     let get = |which: &str, r: &str| {
-        res.and_then(|rr| if which == "requests" { rr.requests.as_ref() } else { rr.limits.as_ref() })
-            .and_then(|m| m.get(r))
-            .map(|q| q.0.clone())
+        res.and_then(|rr| {
+            if which == "requests" {
+                rr.requests.as_ref()
+            } else {
+                rr.limits.as_ref()
+            }
+        })
+        .and_then(|m| m.get(r))
+        .map(|q| q.0.clone())
     };
     let mut missing = Vec::new();
     for which in ["requests", "limits"] {
@@ -264,7 +300,9 @@ fn container_checks(w: &Workload<'_>, c: &Container, path: &FieldPath, init: boo
             o,
             "k8s/run-as-non-root",
             &sc_path,
-            format!("container `{name}` may run as root: set runAsNonRoot: true or a non-zero runAsUser"),
+            format!(
+                "container `{name}` may run as root: set runAsNonRoot: true or a non-zero runAsUser"
+            ),
         );
     }
     let privileged = sc.and_then(|s| s.privileged) == Some(true);
@@ -315,7 +353,10 @@ fn container_checks(w: &Workload<'_>, c: &Container, path: &FieldPath, init: boo
                 o,
                 "k8s/secret-in-env",
                 &epath,
-                format!("env `{}` of container `{name}` holds a literal secret", env.name),
+                format!(
+                    "env `{}` of container `{name}` holds a literal secret",
+                    env.name
+                ),
             );
         }
         if secret_like(&env.name) && placeholder(value.trim()) {
@@ -323,7 +364,10 @@ fn container_checks(w: &Workload<'_>, c: &Container, path: &FieldPath, init: boo
                 o,
                 "k8s/placeholder-credentials",
                 &epath,
-                format!("env `{}` of container `{name}` is the placeholder `{value}`", env.name),
+                format!(
+                    "env `{}` of container `{name}` is the placeholder `{value}`",
+                    env.name
+                ),
             );
         }
     }
@@ -354,7 +398,12 @@ pub(super) fn workload_checks(w: &Workload<'_>, sink: &mut Sink<'_>) {
         ("hostIPC", spec.host_ipc, "k8s/host-ipc"),
     ] {
         if set == Some(true) {
-            sink.emit(o, code, &sp.key(field), format!("pod template sets {field}: true"));
+            sink.emit(
+                o,
+                code,
+                &sp.key(field),
+                format!("pod template sets {field}: true"),
+            );
         }
     }
     for (i, v) in spec.volumes.iter().flatten().enumerate() {
@@ -384,8 +433,7 @@ pub(super) fn workload_checks(w: &Workload<'_>, sink: &mut Sink<'_>) {
                 p.required_during_scheduling_ignored_during_execution
                     .as_ref()
                     .is_some_and(|v| !v.is_empty())
-                    || p
-                        .preferred_during_scheduling_ignored_during_execution
+                    || p.preferred_during_scheduling_ignored_during_execution
                         .as_ref()
                         .is_some_and(|v| !v.is_empty())
             });
@@ -398,7 +446,10 @@ pub(super) fn workload_checks(w: &Workload<'_>, sink: &mut Sink<'_>) {
                 o,
                 "k8s/anti-affinity",
                 &sp.key("affinity"),
-                format!("{} runs {replicas} replicas without pod anti-affinity or topology spread", o.display_name()),
+                format!(
+                    "{} runs {replicas} replicas without pod anti-affinity or topology spread",
+                    o.display_name()
+                ),
             );
         }
     }
@@ -423,9 +474,15 @@ mod tests {
 
     #[test]
     fn images() {
-        assert_eq!(image_problem("nginx"), Some("has no tag (implies `latest`)"));
+        assert_eq!(
+            image_problem("nginx"),
+            Some("has no tag (implies `latest`)")
+        );
         assert_eq!(image_problem("nginx:latest"), Some("uses the `latest` tag"));
-        assert_eq!(image_problem("registry:5000/nginx"), Some("has no tag (implies `latest`)"));
+        assert_eq!(
+            image_problem("registry:5000/nginx"),
+            Some("has no tag (implies `latest`)")
+        );
         assert_eq!(image_problem("registry:5000/nginx:1.25"), None);
         assert_eq!(image_problem("nginx@sha256:abc"), None);
     }

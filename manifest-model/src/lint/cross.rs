@@ -61,7 +61,11 @@ fn ingress_backends(ing: &Ingress) -> Vec<(FieldPath, &IngressServiceBackend)> {
     let Some(spec) = &ing.spec else {
         return out;
     };
-    if let Some(svc) = spec.default_backend.as_ref().and_then(|b| b.service.as_ref()) {
+    if let Some(svc) = spec
+        .default_backend
+        .as_ref()
+        .and_then(|b| b.service.as_ref())
+    {
         out.push((spec_path.key("defaultBackend").key("service"), svc));
     }
     for (i, rule) in spec.rules.iter().flatten().enumerate() {
@@ -127,14 +131,20 @@ fn services_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<
 
 fn ingress_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
     for o in idx.objects {
-        let Some(ing) = o.typed::<Ingress>() else { continue };
+        let Some(ing) = o.typed::<Ingress>() else {
+            continue;
+        };
         for (path, backend) in ingress_backends(ing) {
             let Some((_, svc)) = idx.service(&backend.name, o.namespace()) else {
                 sink.emit(
                     o,
                     "k8s/ingress-backend-missing",
                     &path.key("name"),
-                    format!("Ingress {} routes to Service `{}`, which is not in the set", o.name(), backend.name),
+                    format!(
+                        "Ingress {} routes to Service `{}`, which is not in the set",
+                        o.name(),
+                        backend.name
+                    ),
                 );
                 continue;
             };
@@ -158,14 +168,22 @@ fn ingress_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
                     o,
                     "k8s/ingress-backend-missing",
                     &path.key("port").key(field),
-                    format!("Ingress {} routes to port {shown} of Service `{}`, which has no such port", o.name(), backend.name),
+                    format!(
+                        "Ingress {} routes to port {shown} of Service `{}`, which has no such port",
+                        o.name(),
+                        backend.name
+                    ),
                 );
             }
         }
     }
 }
 
-fn blocks_drain(spec_min: Option<&IntOrString>, spec_max: Option<&IntOrString>, replicas: i32) -> bool {
+fn blocks_drain(
+    spec_min: Option<&IntOrString>,
+    spec_max: Option<&IntOrString>,
+    replicas: i32,
+) -> bool {
     match (spec_min, spec_max) {
         (Some(IntOrString::Int(n)), _) => *n >= replicas,
         (Some(IntOrString::String(s)), _) => s.trim() == "100%",
@@ -193,13 +211,18 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
                 o,
                 "k8s/pdb-selects-nothing",
                 &spec_path.key("selector"),
-                format!("PodDisruptionBudget {} matches no pod template in the set", o.name()),
+                format!(
+                    "PodDisruptionBudget {} matches no pod template in the set",
+                    o.name()
+                ),
             );
             continue;
         }
         let spec = pdb.spec.as_ref();
         for w in matched {
-            let Some(replicas) = w.effective_replicas() else { continue };
+            let Some(replicas) = w.effective_replicas() else {
+                continue;
+            };
             if blocks_drain(
                 spec.and_then(|s| s.min_available.as_ref()),
                 spec.and_then(|s| s.max_unavailable.as_ref()),
@@ -220,13 +243,18 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
         }
     }
     for w in workloads {
-        let Some(replicas) = w.effective_replicas() else { continue };
+        let Some(replicas) = w.effective_replicas() else {
+            continue;
+        };
         if replicas > 1 && !pdbs.iter().any(|(o, p)| selects(o, p, w)) {
             sink.emit(
                 w.object,
                 "k8s/pdb-missing",
                 &FieldPath::root().key("spec").key("replicas"),
-                format!("{} runs {replicas} replicas and no PodDisruptionBudget covers them", w.object.display_name()),
+                format!(
+                    "{} runs {replicas} replicas and no PodDisruptionBudget covers them",
+                    w.object.display_name()
+                ),
             );
         }
     }
@@ -235,9 +263,19 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
 fn hpa_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
     for o in idx.objects {
         let target = if let Some(h) = o.typed::<HpaV2>() {
-            h.spec.as_ref().map(|s| (s.scale_target_ref.kind.clone(), s.scale_target_ref.name.clone()))
+            h.spec.as_ref().map(|s| {
+                (
+                    s.scale_target_ref.kind.clone(),
+                    s.scale_target_ref.name.clone(),
+                )
+            })
         } else if let Some(h) = o.typed::<HpaV1>() {
-            h.spec.as_ref().map(|s| (s.scale_target_ref.kind.clone(), s.scale_target_ref.name.clone()))
+            h.spec.as_ref().map(|s| {
+                (
+                    s.scale_target_ref.kind.clone(),
+                    s.scale_target_ref.name.clone(),
+                )
+            })
         } else {
             continue;
         };
@@ -248,7 +286,10 @@ fn hpa_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) 
                 o,
                 "k8s/hpa-target-missing",
                 &path.key("name"),
-                format!("HorizontalPodAutoscaler {} scales {kind} `{name}`, which is not in the set", o.name()),
+                format!(
+                    "HorizontalPodAutoscaler {} scales {kind} `{name}`, which is not in the set",
+                    o.name()
+                ),
             ),
             Some(t) => {
                 if let Some(w) = workloads.iter().find(|w| std::ptr::eq(w.object, t))
@@ -269,7 +310,9 @@ fn hpa_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) 
 fn statefulset_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
     use k8s_openapi::api::apps::v1::StatefulSet;
     for o in idx.objects {
-        let Some(sts) = o.typed::<StatefulSet>() else { continue };
+        let Some(sts) = o.typed::<StatefulSet>() else {
+            continue;
+        };
         let Some(name) = sts.spec.as_ref().and_then(|s| s.service_name.as_deref()) else {
             continue;
         };
@@ -311,7 +354,11 @@ fn pod_references(spec: &PodSpec, sp: &FieldPath) -> Vec<(&'static str, String, 
         if let Some(cm) = &v.config_map
             && cm.optional != Some(true)
         {
-            out.push(("ConfigMap", cm.name.clone(), vp.key("configMap").key("name")));
+            out.push((
+                "ConfigMap",
+                cm.name.clone(),
+                vp.key("configMap").key("name"),
+            ));
         }
         if let Some(s) = &v.secret
             && s.optional != Some(true)
@@ -326,12 +373,21 @@ fn pod_references(spec: &PodSpec, sp: &FieldPath) -> Vec<(&'static str, String, 
                 vp.key("persistentVolumeClaim").key("claimName"),
             ));
         }
-        for (j, src) in v.projected.iter().flat_map(|p| p.sources.iter().flatten()).enumerate() {
+        for (j, src) in v
+            .projected
+            .iter()
+            .flat_map(|p| p.sources.iter().flatten())
+            .enumerate()
+        {
             let pp = vp.key("projected").key("sources").index(j);
             if let Some(cm) = &src.config_map
                 && cm.optional != Some(true)
             {
-                out.push(("ConfigMap", cm.name.clone(), pp.key("configMap").key("name")));
+                out.push((
+                    "ConfigMap",
+                    cm.name.clone(),
+                    pp.key("configMap").key("name"),
+                ));
             }
             if let Some(s) = &src.secret
                 && s.optional != Some(true)
@@ -358,7 +414,11 @@ fn pod_references(spec: &PodSpec, sp: &FieldPath) -> Vec<(&'static str, String, 
             if let Some(r) = &ef.config_map_ref
                 && r.optional != Some(true)
             {
-                out.push(("ConfigMap", r.name.clone(), ep.key("configMapRef").key("name")));
+                out.push((
+                    "ConfigMap",
+                    r.name.clone(),
+                    ep.key("configMapRef").key("name"),
+                ));
             }
             if let Some(r) = &ef.secret_ref
                 && r.optional != Some(true)
@@ -372,7 +432,11 @@ fn pod_references(spec: &PodSpec, sp: &FieldPath) -> Vec<(&'static str, String, 
             if let Some(r) = &vf.config_map_key_ref
                 && r.optional != Some(true)
             {
-                out.push(("ConfigMap", r.name.clone(), vp.key("configMapKeyRef").key("name")));
+                out.push((
+                    "ConfigMap",
+                    r.name.clone(),
+                    vp.key("configMapKeyRef").key("name"),
+                ));
             }
             if let Some(r) = &vf.secret_key_ref
                 && r.optional != Some(true)
@@ -395,7 +459,10 @@ fn reference_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink
                     w.object,
                     "k8s/reference-missing",
                     &path,
-                    format!("{} references {kind} `{name}`, which is not in the set", w.object.display_name()),
+                    format!(
+                        "{} references {kind} `{name}`, which is not in the set",
+                        w.object.display_name()
+                    ),
                 );
             }
         }
@@ -430,7 +497,12 @@ fn rbac_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
                 o,
                 "k8s/rolebinding-ref-missing",
                 &root.key("roleRef").key("name"),
-                format!("{} binds {} `{}`, which is not in the set", o.display_name(), role_ref.kind, role_ref.name),
+                format!(
+                    "{} binds {} `{}`, which is not in the set",
+                    o.display_name(),
+                    role_ref.kind,
+                    role_ref.name
+                ),
             );
         }
         for (i, s) in subjects.into_iter().flatten().enumerate() {
@@ -443,7 +515,12 @@ fn rbac_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
                     o,
                     "k8s/rolebinding-ref-missing",
                     &root.key("subjects").index(i).key("name"),
-                    format!("{} binds ServiceAccount `{}`{}, which is not in the set", o.display_name(), s.name, ns.map_or_else(String::new, |n| format!(" in namespace {n}"))),
+                    format!(
+                        "{} binds ServiceAccount `{}`{}, which is not in the set",
+                        o.display_name(),
+                        s.name,
+                        ns.map_or_else(String::new, |n| format!(" in namespace {n}"))
+                    ),
                 );
             }
         }
@@ -452,7 +529,9 @@ fn rbac_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
 
 fn network_policy_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
     for o in objects {
-        let Some(np) = o.typed::<NetworkPolicy>() else { continue };
+        let Some(np) = o.typed::<NetworkPolicy>() else {
+            continue;
+        };
         let Some(sel) = np.spec.as_ref().and_then(|s| s.pod_selector.as_ref()) else {
             continue;
         };
@@ -461,15 +540,17 @@ fn network_policy_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &
         if empty {
             continue;
         }
-        if !workloads
-            .iter()
-            .any(|w| same_ns(o.namespace(), w.object.namespace()) && selector_matches(sel, &w.labels))
-        {
+        if !workloads.iter().any(|w| {
+            same_ns(o.namespace(), w.object.namespace()) && selector_matches(sel, &w.labels)
+        }) {
             sink.emit(
                 o,
                 "k8s/networkpolicy-selects-nothing",
                 &FieldPath::root().key("spec").key("podSelector"),
-                format!("NetworkPolicy {} selects no pod template in the set", o.name()),
+                format!(
+                    "NetworkPolicy {} selects no pod template in the set",
+                    o.name()
+                ),
             );
         }
     }
@@ -516,8 +597,15 @@ fn service_monitor_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
             );
             continue;
         }
-        for (i, ep) in spec["endpoints"].as_array().into_iter().flatten().enumerate() {
-            let Some(port) = ep["port"].as_str() else { continue };
+        for (i, ep) in spec["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Some(port) = ep["port"].as_str() else {
+                continue;
+            };
             let found = matched.iter().any(|s| {
                 s.spec
                     .as_ref()
@@ -529,7 +617,10 @@ fn service_monitor_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
                     o,
                     "k8s/servicemonitor-selects-nothing",
                     &spec_path.key("endpoints").index(i).key("port"),
-                    format!("ServiceMonitor {} scrapes port `{port}`, which no selected Service names", o.name()),
+                    format!(
+                        "ServiceMonitor {} scrapes port `{port}`, which no selected Service names",
+                        o.name()
+                    ),
                 );
             }
         }
@@ -580,7 +671,10 @@ fn prometheus_flag_checks(
                             w.object,
                             "k8s/prometheus-admin-api",
                             &path,
-                            format!("{} enables {flag}: these endpoints have no authentication", w.object.display_name()),
+                            format!(
+                                "{} enables {flag}: these endpoints have no authentication",
+                                w.object.display_name()
+                            ),
                         );
                     }
                 }

@@ -123,7 +123,12 @@ impl Sink<'_> {
         if !self.wants(object, code) {
             return;
         }
-        let severity = self.config.severities.get(code).copied().unwrap_or(severity);
+        let severity = self
+            .config
+            .severities
+            .get(code)
+            .copied()
+            .unwrap_or(severity);
         self.out
             .push(object.diagnostic(severity, code, path, message));
     }

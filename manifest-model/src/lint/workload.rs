@@ -60,33 +60,68 @@ impl<'a> Workload<'a> {
         };
         if let Some(d) = object.typed::<Deployment>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, Some(&s.template), spec)?, s.replicas, true, false));
+            return Some(mk(
+                template(object, Some(&s.template), spec)?,
+                s.replicas,
+                true,
+                false,
+            ));
         }
         if let Some(d) = object.typed::<StatefulSet>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, Some(&s.template), spec)?, s.replicas, true, false));
+            return Some(mk(
+                template(object, Some(&s.template), spec)?,
+                s.replicas,
+                true,
+                false,
+            ));
         }
         if let Some(d) = object.typed::<ReplicaSet>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, s.template.as_ref(), spec)?, s.replicas, true, false));
+            return Some(mk(
+                template(object, s.template.as_ref(), spec)?,
+                s.replicas,
+                true,
+                false,
+            ));
         }
         if let Some(d) = object.typed::<ReplicationController>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, s.template.as_ref(), spec)?, s.replicas, true, false));
+            return Some(mk(
+                template(object, s.template.as_ref(), spec)?,
+                s.replicas,
+                true,
+                false,
+            ));
         }
         if let Some(d) = object.typed::<DaemonSet>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, Some(&s.template), spec)?, None, false, false));
+            return Some(mk(
+                template(object, Some(&s.template), spec)?,
+                None,
+                false,
+                false,
+            ));
         }
         if let Some(d) = object.typed::<Job>() {
             let s = d.spec.as_ref()?;
-            return Some(mk(template(object, Some(&s.template), spec)?, None, false, true));
+            return Some(mk(
+                template(object, Some(&s.template), spec)?,
+                None,
+                false,
+                true,
+            ));
         }
         if let Some(d) = object.typed::<CronJob>() {
             let s = d.spec.as_ref()?;
             let j = s.job_template.spec.as_ref()?;
             let prefix = spec.key("jobTemplate").key("spec");
-            return Some(mk(template(object, Some(&j.template), prefix)?, None, false, true));
+            return Some(mk(
+                template(object, Some(&j.template), prefix)?,
+                None,
+                false,
+                true,
+            ));
         }
         if let Some(p) = object.typed::<Pod>() {
             let s = p.spec.as_ref()?;
@@ -103,7 +138,10 @@ impl<'a> Workload<'a> {
 }
 
 /// Whether `selector` selects pods labelled `labels` (an empty selector selects everything).
-pub(crate) fn selector_matches(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+pub(crate) fn selector_matches(
+    selector: &LabelSelector,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     if let Some(ml) = &selector.match_labels {
         for (k, v) in ml {
             if labels.get(k) != Some(v) {
