@@ -51,7 +51,11 @@ fn parse_args() -> Result<Args, String> {
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
-    Ok(Args { format, opts, paths })
+    Ok(Args {
+        format,
+        opts,
+        paths,
+    })
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -73,12 +77,24 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-fn render_text(diags: &[Diagnostic], sources: &HashMap<String, String>, w: &mut impl Write) -> std::io::Result<()> {
+fn render_text(
+    diags: &[Diagnostic],
+    sources: &HashMap<String, String>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    // Lines of each file with findings, split once.
+    let mut lines: HashMap<&str, Vec<&str>> = HashMap::new();
     for d in diags {
         writeln!(w, "{d}")?;
-        let line = sources
-            .get(&d.file)
-            .and_then(|s| s.lines().nth(usize::try_from(d.line).unwrap_or(0).saturating_sub(1)));
+        if !lines.contains_key(d.file.as_str())
+            && let Some(src) = sources.get(&d.file)
+        {
+            lines.insert(&d.file, src.lines().collect());
+        }
+        let line = lines
+            .get(d.file.as_str())
+            .and_then(|ls| ls.get(usize::try_from(d.line).unwrap_or(0).saturating_sub(1)))
+            .copied();
         if let Some(line) = line {
             let num = d.line.to_string();
             let pad = " ".repeat(num.len());
@@ -101,14 +117,18 @@ fn run() -> Result<bool, String> {
     let mut files = Vec::new();
     for p in &args.paths {
         if !p.exists() {
-            return Err(format!("cannot read {}: no such file or directory", p.display()));
+            return Err(format!(
+                "cannot read {}: no such file or directory",
+                p.display()
+            ));
         }
         collect(p, &mut files)?;
     }
     let mut checker = Checker::new(args.opts);
     let mut sources = HashMap::new();
     for f in &files {
-        let src = std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let src =
+            std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         let name = f.display().to_string();
         checker.add_source(&name, &src);
         sources.insert(name, src);
@@ -126,7 +146,8 @@ fn run() -> Result<bool, String> {
         }
         Format::Text => render_text(&diags, &sources, &mut w),
     };
-    io.and_then(|()| w.flush()).map_err(|e| format!("cannot write output: {e}"))?;
+    io.and_then(|()| w.flush())
+        .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(summary.errors > 0)
 }
 

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::dialect::Dialect;
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
+use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::lint::{self, LintConfig};
 use crate::model::RuleFile;
@@ -106,8 +106,12 @@ impl Checker {
                 line_starts: &parsed.line_starts,
                 dialect: self.opts.dialect,
             };
-            self.diagnostics
-                .extend(lint::lint_file(&ctx, &parsed.file, &v.exprs, &self.opts.lint));
+            self.diagnostics.extend(lint::lint_file(
+                &ctx,
+                &parsed.file,
+                &v.exprs,
+                &self.opts.lint,
+            ));
         }
         self.loaded.push(Loaded {
             file: parsed.file,

@@ -154,9 +154,8 @@ impl Summary {
 /// Sort findings deterministically: by file, line, column, code, message.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.code, &a.message).cmp(&(
-            &b.file, b.line, b.column, &b.code, &b.message,
-        ))
+        (&a.file, a.line, a.column, &a.code, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
     });
 }
 
@@ -168,13 +167,27 @@ mod tests {
     fn severity_orders_and_serializes() {
         assert!(Severity::Error > Severity::Warning);
         assert!(Severity::Warning > Severity::Info);
-        assert_eq!(serde_json::to_string(&Severity::Warning).unwrap(), "\"warning\"");
+        assert_eq!(
+            serde_json::to_string(&Severity::Warning).unwrap(),
+            "\"warning\""
+        );
     }
 
     #[test]
     fn summary_counts() {
         let mk = |s| Diagnostic::new("f", Position::new(1, 1), s, "c", "m");
-        let d = vec![mk(Severity::Error), mk(Severity::Warning), mk(Severity::Info), mk(Severity::Error)];
-        assert_eq!(Summary::of(&d), Summary { errors: 2, warnings: 1 });
+        let d = vec![
+            mk(Severity::Error),
+            mk(Severity::Warning),
+            mk(Severity::Info),
+            mk(Severity::Error),
+        ];
+        assert_eq!(
+            Summary::of(&d),
+            Summary {
+                errors: 2,
+                warnings: 1
+            }
+        );
     }
 }

@@ -108,7 +108,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_forms() {
-        for s in ["", "5", "5x", "-1m", "1.5h", "1m1h", "1h1h", "h", "99999999999999999999y"] {
+        for s in [
+            "",
+            "5",
+            "5x",
+            "-1m",
+            "1.5h",
+            "1m1h",
+            "1h1h",
+            "h",
+            "99999999999999999999y",
+        ] {
             assert!(parse_duration(s).is_err(), "{s}");
         }
     }

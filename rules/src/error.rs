@@ -109,6 +109,9 @@ mod tests {
             message: "bad".into(),
         };
         let d = e.to_diagnostic("a.yml");
-        assert_eq!((d.line, d.column, d.code.as_str()), (3, 2, "rules/yaml-syntax"));
+        assert_eq!(
+            (d.line, d.column, d.code.as_str()),
+            (3, 2, "rules/yaml-syntax")
+        );
     }
 }

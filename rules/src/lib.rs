@@ -24,8 +24,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod check;
-mod dialect;
 mod diagnostic;
+mod dialect;
 mod duration;
 mod error;
 pub mod lint;
@@ -40,11 +40,13 @@ mod validate;
 mod yaml;
 
 pub use check::{CheckOptions, Checker};
-pub use dialect::{Dialect, UnknownDialect};
 pub use diagnostic::{Diagnostic, Position, Severity, Summary, sort_diagnostics};
+pub use dialect::{Dialect, UnknownDialect};
 pub use duration::{format_duration, parse_duration};
 pub use error::Error;
 pub use model::{Document, Expr, Group, KeyValue, Rule, RuleFile, Source, Spanned};
-pub use names::{is_legacy_label_name, is_legacy_metric_name, is_valid_label_name, is_valid_metric_name};
+pub use names::{
+    is_legacy_label_name, is_legacy_metric_name, is_valid_label_name, is_valid_metric_name,
+};
 pub use parse::{ParseOptions, Parsed, parse};
 pub use validate::codes;

@@ -57,82 +57,139 @@ macro_rules! check {
 
 /// Every lint check.
 pub const CHECKS: &[LintCheck] = &[
-    check!("lint/histogram-quantile-without-le", Error,
+    check!(
+        "lint/histogram-quantile-without-le",
+        Error,
         "histogram_quantile over buckets aggregated without keeping `le`",
         "without the `le` label the buckets collapse and the quantile is meaningless (NaN)",
-        "aggregate with `by (le, ...)` or `without (...)` not listing `le`"),
-    check!("lint/rate-range-too-short", Warning,
+        "aggregate with `by (le, ...)` or `without (...)` not listing `le`"
+    ),
+    check!(
+        "lint/rate-range-too-short",
+        Warning,
         "rate/irate/increase/deriv over a range shorter than the configured multiple of the scrape interval (default 4 x 15s)",
         "with fewer than a few samples in the window the result is empty or jumps",
-        "use a range of at least 4 scrape intervals, e.g. [1m] for 15s scrapes"),
-    check!("lint/rate-on-non-counter", Warning,
+        "use a range of at least 4 scrape intervals, e.g. [1m] for 15s scrapes"
+    ),
+    check!(
+        "lint/rate-on-non-counter",
+        Warning,
         "rate-like function (rate, irate, increase, resets) on a series whose name is not a counter's (_total, _count, _sum, _bucket)",
         "rate of a gauge is meaningless; counters are named with a _total suffix",
-        "use deriv() or delta() for gauges, or select the counter"),
-    check!("lint/counter-without-rate", Warning,
+        "use deriv() or delta() for gauges, or select the counter"
+    ),
+    check!(
+        "lint/counter-without-rate",
+        Warning,
         "a counter (name ending in _total) compared or aggregated without rate/increase",
         "a counter's raw value only grows and resets on restart; comparing it is almost never intended",
-        "wrap it in rate(...[5m]) or increase(...[1h])"),
-    check!("lint/template-label-missing", Error,
+        "wrap it in rate(...[5m]) or increase(...[1h])"
+    ),
+    check!(
+        "lint/template-label-missing",
+        Error,
         "an alert template uses $labels.x but the expression's result cannot have label x",
         "the template renders an empty string; often the label was aggregated away",
-        "keep the label in the aggregation (by (x)) or drop it from the template"),
-    check!("lint/alert-for", Warning,
+        "keep the label in the aggregation (by (x)) or drop it from the template"
+    ),
+    check!(
+        "lint/alert-for",
+        Warning,
         "alert without `for` (fires on a single evaluation), or with `for` shorter than the group interval",
         "alerts without a pending period page on every blip; a `for` below the interval is rounded up anyway",
-        "add `for: 5m` (or at least the evaluation interval)"),
-    check!("lint/alert-no-condition", Warning,
+        "add `for: 5m` (or at least the evaluation interval)"
+    ),
+    check!(
+        "lint/alert-no-condition",
+        Warning,
         "alert expression without a comparison, set operation or absent() (always fires while it has data)",
         "an alert fires for every series its expression returns",
-        "add a condition such as `> 0.05`"),
-    check!("lint/record-name-format", Warning,
+        "add a condition such as `> 0.05`"
+    ),
+    check!(
+        "lint/record-name-format",
+        Warning,
         "recording rule name not of the form level:metric:operations",
         "the convention tells readers what a recorded series aggregates and avoids clashes with scraped metrics",
-        "rename to e.g. job:http_requests:rate5m"),
-    check!("lint/undefined-recorded-series", Warning,
+        "rename to e.g. job:http_requests:rate5m"
+    ),
+    check!(
+        "lint/undefined-recorded-series",
+        Warning,
         "expression uses a recorded series (name with a colon) that no loaded file records",
         "the query returns nothing, so the rule never fires or records nothing",
-        "add the recording rule, fix the name, or load the file that defines it"),
-    check!("lint/recording-cycle", Error,
+        "add the recording rule, fix the name, or load the file that defines it"
+    ),
+    check!(
+        "lint/recording-cycle",
+        Error,
         "recording rules that depend on each other in a cycle",
         "each evaluation reads the other's stale value; the results never settle",
-        "break the cycle by computing one of them from raw series"),
-    check!("lint/required-label", Warning,
+        "break the cycle by computing one of them from raw series"
+    ),
+    check!(
+        "lint/required-label",
+        Warning,
         "alert without a required label, or with a value outside the allowed set (default: severity)",
         "routing in Alertmanager depends on these labels",
-        "add the label with one of the allowed values"),
-    check!("lint/required-annotation", Warning,
+        "add the label with one of the allowed values"
+    ),
+    check!(
+        "lint/required-annotation",
+        Warning,
         "alert without a required annotation (default: summary, description)",
         "responders need a summary, a description and a runbook link",
-        "add the annotation"),
-    check!("lint/regex-not-needed", Info,
+        "add the annotation"
+    ),
+    check!(
+        "lint/regex-not-needed",
+        Info,
         "regex matcher whose pattern is a plain string, or that is anchored with ^...$ needlessly",
         "PromQL anchors regexes already; a plain string is cheaper and clearer with = or !=",
-        "use = / != for plain strings and drop the ^ and $ anchors"),
-    check!("lint/duplicate-alert", Warning,
+        "use = / != for plain strings and drop the ^ and $ anchors"
+    ),
+    check!(
+        "lint/duplicate-alert",
+        Warning,
         "the same alert (name and expression) defined in more than one group or file",
         "duplicated alerts page twice and drift apart when one copy is edited",
-        "keep one definition"),
-    check!("lint/impossible-vector-matching", Warning,
+        "keep one definition"
+    ),
+    check!(
+        "lint/impossible-vector-matching",
+        Warning,
         "vector matching on(...) a label that one side of the operation cannot have",
         "the sides never match, so the expression is always empty",
-        "match on labels both sides keep, or keep the label in the aggregation"),
-    check!("lint/group-interval-long", Warning,
+        "match on labels both sides keep, or keep the label in the aggregation"
+    ),
+    check!(
+        "lint/group-interval-long",
+        Warning,
         "group interval longer than 5 minutes",
         "series go stale after 5 minutes without a sample, so recorded series have gaps",
-        "use an interval of at most 5m"),
-    check!("lint/topk-in-alert", Warning,
+        "use an interval of at most 5m"
+    ),
+    check!(
+        "lint/topk-in-alert",
+        Warning,
         "topk/bottomk/limitk in an alert expression",
         "the selected series change between evaluations, so alerts flap",
-        "alert on a threshold instead"),
-    check!("lint/value-in-label", Warning,
+        "alert on a threshold instead"
+    ),
+    check!(
+        "lint/value-in-label",
+        Warning,
         "alert label template using $value",
         "every change of the value creates a new alert identity",
-        "move $value to an annotation"),
-    check!("lint/label-replace-regex", Error,
+        "move $value to an annotation"
+    ),
+    check!(
+        "lint/label-replace-regex",
+        Error,
         "label_replace with a regex that Go cannot compile, or a destination that is not a valid label name",
         "promtool does not check it; Prometheus fails at every evaluation",
-        "fix the regular expression or label name"),
+        "fix the regular expression or label name"
+    ),
 ];
 
 /// Configuration of the lint checks.
@@ -171,7 +228,12 @@ impl LintConfig {
             .iter()
             .find(|(c, _)| c == code)
             .map(|(_, s)| *s)
-            .or_else(|| CHECKS.iter().find(|c| c.code == code).map(|c| c.default_severity))
+            .or_else(|| {
+                CHECKS
+                    .iter()
+                    .find(|c| c.code == code)
+                    .map(|c| c.default_severity)
+            })
             .unwrap_or(Severity::Warning)
     }
 }
@@ -204,10 +266,21 @@ impl Out<'_> {
             return;
         }
         let prefix = match rule {
-            Some(r) => format!("group {:?}, rule {}, {:?}: ", group.name.value, r.index, r.name()),
+            Some(r) => format!(
+                "group {:?}, rule {}, {:?}: ",
+                group.name.value,
+                r.index,
+                r.name()
+            ),
             None => format!("group {:?}: ", group.name.value),
         };
-        let mut d = Diagnostic::new(self.path, pos, self.cfg.severity(code), code, format!("{prefix}{msg}"));
+        let mut d = Diagnostic::new(
+            self.path,
+            pos,
+            self.cfg.severity(code),
+            code,
+            format!("{prefix}{msg}"),
+        );
         d.group = Some(group.name.value.clone());
         d.rule = rule.map(|r| r.name().to_string());
         self.diags.push(d);
@@ -215,7 +288,12 @@ impl Out<'_> {
 }
 
 /// Per-file lint checks.
-pub(crate) fn lint_file(ctx: &Ctx<'_>, file: &RuleFile, exprs: &[Option<Checked>], cfg: &LintConfig) -> Vec<Diagnostic> {
+pub(crate) fn lint_file(
+    ctx: &Ctx<'_>,
+    file: &RuleFile,
+    exprs: &[Option<Checked>],
+    cfg: &LintConfig,
+) -> Vec<Diagnostic> {
     let mut out = Out {
         cfg,
         path: ctx.path,
@@ -224,10 +302,16 @@ pub(crate) fn lint_file(ctx: &Ctx<'_>, file: &RuleFile, exprs: &[Option<Checked>
     };
     let mut i = 0usize;
     for g in file.groups() {
-        if let Some(iv) = &g.interval {
-            if parse_duration(&iv.value).is_ok_and(|ms| ms > 300_000) {
-                out.push("lint/group-interval-long", iv.pos, g, None, format!("interval {} is longer than 5m", iv.value));
-            }
+        if let Some(iv) = &g.interval
+            && parse_duration(&iv.value).is_ok_and(|ms| ms > 300_000)
+        {
+            out.push(
+                "lint/group-interval-long",
+                iv.pos,
+                g,
+                None,
+                format!("interval {} is longer than 5m", iv.value),
+            );
         }
         for r in &g.rules {
             let checked = exprs.get(i).and_then(Option::as_ref);
@@ -248,7 +332,10 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
                 rec.pos,
                 g,
                 Some(r),
-                format!("recording rule name {:?} is not of the form level:metric:operations", rec.value),
+                format!(
+                    "recording rule name {:?} is not of the form level:metric:operations",
+                    rec.value
+                ),
             );
         }
     }
@@ -275,23 +362,50 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
         let Some(lit) = c.tokens.get(k + 1).filter(|n| n.kind == Tok::Str) else {
             continue;
         };
-        let Some(pat) = unquote(lit.text(&e.text)) else { continue };
+        let Some(pat) = unquote(lit.text(&e.text)) else {
+            continue;
+        };
         let pos = ctx.pos_in_expr(e, lit.start);
-        if !pat.is_empty() && pat.chars().all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '-' | ' ' | '/' | ':')) {
+        if !pat.is_empty()
+            && pat
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '-' | ' ' | '/' | ':'))
+        {
             let eq = if text == "=~" { "=" } else { "!=" };
-            out.push("lint/regex-not-needed", pos, g, Some(r), format!("regex {pat:?} is a plain string: use {eq} instead of {text}"));
+            out.push(
+                "lint/regex-not-needed",
+                pos,
+                g,
+                Some(r),
+                format!("regex {pat:?} is a plain string: use {eq} instead of {text}"),
+            );
         } else if pat.starts_with('^') || pat.ends_with('$') && !pat.ends_with("\\$") {
-            out.push("lint/regex-not-needed", pos, g, Some(r), format!("regex {pat:?} is anchored needlessly: PromQL regexes are fully anchored"));
+            out.push(
+                "lint/regex-not-needed",
+                pos,
+                g,
+                Some(r),
+                format!("regex {pat:?} is anchored needlessly: PromQL regexes are fully anchored"),
+            );
         }
     }
-    let mut w = Walker { findings: Vec::new(), cfg };
+    let mut w = Walker {
+        findings: Vec::new(),
+        cfg,
+    };
     w.walk(&c.ast, false, false);
     for (code, name, msg) in w.findings {
         out.push(code, at(&name), g, Some(r), msg);
     }
     if r.is_alert() {
         if !has_condition(&c.ast) {
-            out.push("lint/alert-no-condition", e.pos, g, Some(r), "alert expression has no condition, so it fires whenever it returns data".into());
+            out.push(
+                "lint/alert-no-condition",
+                e.pos,
+                g,
+                Some(r),
+                "alert expression has no condition, so it fires whenever it returns data".into(),
+            );
         }
         if let Some(labels) = output_labels(&c.ast) {
             for kv in r.annotations.iter().chain(r.labels.iter()) {
@@ -310,7 +424,13 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
             }
         }
         if contains_call(&c.ast, &["topk", "bottomk", "limitk"]) {
-            out.push("lint/topk-in-alert", e.pos, g, Some(r), "topk/bottomk/limitk in an alert makes it flap".into());
+            out.push(
+                "lint/topk-in-alert",
+                e.pos,
+                g,
+                Some(r),
+                "topk/bottomk/limitk in an alert makes it flap".into(),
+            );
         }
     }
 }
@@ -319,33 +439,83 @@ fn alert_checks(out: &mut Out<'_>, g: &Group, r: &Rule, cfg: &LintConfig) {
     let pos = r.alert.as_ref().map_or(r.pos, |a| a.pos);
     let for_ms = r.for_.as_ref().and_then(|f| parse_duration(&f.value).ok());
     match (&r.for_, for_ms) {
-        (None, _) | (Some(_), Some(0)) => out.push("lint/alert-for", pos, g, Some(r), "alert has no `for`, so it fires on a single evaluation".into()),
+        (None, _) | (Some(_), Some(0)) => out.push(
+            "lint/alert-for",
+            pos,
+            g,
+            Some(r),
+            "alert has no `for`, so it fires on a single evaluation".into(),
+        ),
         (Some(f), Some(ms)) => {
-            let interval = g.interval.as_ref().and_then(|i| parse_duration(&i.value).ok());
+            let interval = g
+                .interval
+                .as_ref()
+                .and_then(|i| parse_duration(&i.value).ok());
             if let Some(iv) = interval.filter(|iv| ms < *iv) {
-                out.push("lint/alert-for", f.pos, g, Some(r), format!("`for: {}` is shorter than the group interval {}", f.value, crate::duration::format_duration(iv)));
+                out.push(
+                    "lint/alert-for",
+                    f.pos,
+                    g,
+                    Some(r),
+                    format!(
+                        "`for: {}` is shorter than the group interval {}",
+                        f.value,
+                        crate::duration::format_duration(iv)
+                    ),
+                );
             }
         }
         _ => {}
     }
     for (name, allowed) in &cfg.required_labels {
         match r.label(name) {
-            None => out.push("lint/required-label", r.labels_pos.unwrap_or(pos), g, Some(r), format!("alert has no {name:?} label")),
+            None => out.push(
+                "lint/required-label",
+                r.labels_pos.unwrap_or(pos),
+                g,
+                Some(r),
+                format!("alert has no {name:?} label"),
+            ),
             Some(v) if !allowed.is_empty() && !allowed.iter().any(|a| a == v) => {
-                let p = r.labels.iter().find(|kv| &kv.key.value == name).map_or(pos, |kv| kv.value.pos);
-                out.push("lint/required-label", p, g, Some(r), format!("label {name}={v:?} is not one of [{}]", allowed.join(", ")));
+                let p = r
+                    .labels
+                    .iter()
+                    .find(|kv| &kv.key.value == name)
+                    .map_or(pos, |kv| kv.value.pos);
+                out.push(
+                    "lint/required-label",
+                    p,
+                    g,
+                    Some(r),
+                    format!("label {name}={v:?} is not one of [{}]", allowed.join(", ")),
+                );
             }
             Some(_) => {}
         }
     }
     for name in &cfg.required_annotations {
         if r.annotation(name).is_none() {
-            out.push("lint/required-annotation", r.annotations_pos.unwrap_or(pos), g, Some(r), format!("alert has no {name:?} annotation"));
+            out.push(
+                "lint/required-annotation",
+                r.annotations_pos.unwrap_or(pos),
+                g,
+                Some(r),
+                format!("alert has no {name:?} annotation"),
+            );
         }
     }
     for kv in &r.labels {
         if kv.value.value.contains("$value") || kv.value.value.contains(".Value") {
-            out.push("lint/value-in-label", kv.value.pos, g, Some(r), format!("label {:?} uses $value; every value change creates a new alert", kv.key.value));
+            out.push(
+                "lint/value-in-label",
+                kv.value.pos,
+                g,
+                Some(r),
+                format!(
+                    "label {:?} uses $value; every value change creates a new alert",
+                    kv.key.value
+                ),
+            );
         }
     }
 }
@@ -357,7 +527,10 @@ fn template_labels(t: &str) -> Vec<&str> {
         let mut rest = t;
         while let Some(i) = rest.find(pat) {
             let after = rest.get(i + pat.len()..).unwrap_or("");
-            let n = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            let n = after
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count();
             if let Some(name) = after.get(..n).filter(|s| !s.is_empty()) {
                 out.push(name);
             }
@@ -383,47 +556,78 @@ impl Walker<'_> {
         match e {
             Ast::Call(c) => {
                 let name = c.func.name;
-                if let Some(arg) = c.args.args.first() {
-                    if let Ast::MatrixSelector(m) = arg.as_ref() {
-                        let metric = m.vs.name.clone().unwrap_or_default();
-                        if RATE_LIKE.contains(&name) && !metric.is_empty() && !metric.contains(':') && !COUNTER_SUFFIXES.iter().any(|s| metric.ends_with(s)) {
-                            self.findings.push(("lint/rate-on-non-counter", name.to_string(), format!("{name}() on {metric:?}, which is not named like a counter")));
-                        }
-                        let min = self.cfg.scrape_interval_ms.saturating_mul(self.cfg.rate_range_multiple);
-                        let range = u64::try_from(m.range.as_millis()).unwrap_or(u64::MAX);
-                        if RANGE_CHECKED.contains(&name) && range < min {
-                            self.findings.push((
-                                "lint/rate-range-too-short",
-                                name.to_string(),
-                                format!("{name}() over {} is shorter than {} x the {} scrape interval", crate::duration::format_duration(range), self.cfg.rate_range_multiple, crate::duration::format_duration(self.cfg.scrape_interval_ms)),
-                            ));
-                        }
+                if let Some(arg) = c.args.args.first()
+                    && let Ast::MatrixSelector(m) = arg.as_ref()
+                {
+                    let metric = m.vs.name.clone().unwrap_or_default();
+                    if RATE_LIKE.contains(&name)
+                        && !metric.is_empty()
+                        && !metric.contains(':')
+                        && !COUNTER_SUFFIXES.iter().any(|s| metric.ends_with(s))
+                    {
+                        self.findings.push((
+                            "lint/rate-on-non-counter",
+                            name.to_string(),
+                            format!("{name}() on {metric:?}, which is not named like a counter"),
+                        ));
+                    }
+                    let min = self
+                        .cfg
+                        .scrape_interval_ms
+                        .saturating_mul(self.cfg.rate_range_multiple);
+                    let range = u64::try_from(m.range.as_millis()).unwrap_or(u64::MAX);
+                    if RANGE_CHECKED.contains(&name) && range < min {
+                        self.findings.push((
+                            "lint/rate-range-too-short",
+                            name.to_string(),
+                            format!(
+                                "{name}() over {} is shorter than {} x the {} scrape interval",
+                                crate::duration::format_duration(range),
+                                self.cfg.rate_range_multiple,
+                                crate::duration::format_duration(self.cfg.scrape_interval_ms)
+                            ),
+                        ));
                     }
                 }
-                if name == "histogram_quantile" {
-                    if let Some(arg) = c.args.args.get(1) {
-                        if let Ast::Aggregate(a) = unparen(arg) {
-                            let drops_le = match &a.modifier {
-                                None => true,
-                                Some(LabelModifier::Include(l)) => !l.labels.iter().any(|x| x == "le"),
-                                Some(LabelModifier::Exclude(l)) => l.labels.iter().any(|x| x == "le"),
-                            };
-                            if drops_le {
-                                self.findings.push(("lint/histogram-quantile-without-le", name.to_string(), "histogram_quantile over an aggregation that drops the `le` label".into()));
-                            }
-                        }
+                if name == "histogram_quantile"
+                    && let Some(arg) = c.args.args.get(1)
+                    && let Ast::Aggregate(a) = unparen(arg)
+                {
+                    let drops_le = match &a.modifier {
+                        None => true,
+                        Some(LabelModifier::Include(l)) => !l.labels.iter().any(|x| x == "le"),
+                        Some(LabelModifier::Exclude(l)) => l.labels.iter().any(|x| x == "le"),
+                    };
+                    if drops_le {
+                        self.findings.push((
+                            "lint/histogram-quantile-without-le",
+                            name.to_string(),
+                            "histogram_quantile over an aggregation that drops the `le` label"
+                                .into(),
+                        ));
                     }
                 }
                 if name == "label_replace" {
-                    if let Some(Ast::StringLiteral(dst)) = c.args.args.get(1).map(|a| a.as_ref()) {
-                        if !crate::names::is_legacy_label_name(&dst.val) {
-                            self.findings.push(("lint/label-replace-regex", name.to_string(), format!("label_replace destination {:?} is not a valid label name", dst.val)));
-                        }
+                    if let Some(Ast::StringLiteral(dst)) = c.args.args.get(1).map(|a| a.as_ref())
+                        && !crate::names::is_legacy_label_name(&dst.val)
+                    {
+                        self.findings.push((
+                            "lint/label-replace-regex",
+                            name.to_string(),
+                            format!(
+                                "label_replace destination {:?} is not a valid label name",
+                                dst.val
+                            ),
+                        ));
                     }
-                    if let Some(Ast::StringLiteral(re)) = c.args.args.get(4).map(|a| a.as_ref()) {
-                        if let Err(err) = crate::re2::check(&re.val, crate::dialect::Dialect::V3) {
-                            self.findings.push(("lint/label-replace-regex", name.to_string(), format!("label_replace regex {:?} does not compile: {err}", re.val)));
-                        }
+                    if let Some(Ast::StringLiteral(re)) = c.args.args.get(4).map(|a| a.as_ref())
+                        && let Err(err) = crate::re2::check(&re.val, crate::dialect::Dialect::V3)
+                    {
+                        self.findings.push((
+                            "lint/label-replace-regex",
+                            name.to_string(),
+                            format!("label_replace regex {:?} does not compile: {err}", re.val),
+                        ));
                     }
                 }
                 for a in &c.args.args {
@@ -432,14 +636,20 @@ impl Walker<'_> {
             }
             Ast::Binary(b) => {
                 let cmp = b.op.is_comparison_operator();
-                if let Some(m) = &b.modifier {
-                    if let Some(LabelModifier::Include(on)) = &m.matching {
-                        for (side, which) in [(&b.lhs, "left"), (&b.rhs, "right")] {
-                            if let Some(labels) = output_labels(side) {
-                                for l in &on.labels {
-                                    if !labels.contains(l) {
-                                        self.findings.push(("lint/impossible-vector-matching", "on".to_string(), format!("on({l}): the {which} side cannot have label {l:?}")));
-                                    }
+                if let Some(m) = &b.modifier
+                    && let Some(LabelModifier::Include(on)) = &m.matching
+                {
+                    for (side, which) in [(&b.lhs, "left"), (&b.rhs, "right")] {
+                        if let Some(labels) = output_labels(side) {
+                            for l in &on.labels {
+                                if !labels.contains(l) {
+                                    self.findings.push((
+                                        "lint/impossible-vector-matching",
+                                        "on".to_string(),
+                                        format!(
+                                            "on({l}): the {which} side cannot have label {l:?}"
+                                        ),
+                                    ));
                                 }
                             }
                         }
@@ -449,10 +659,15 @@ impl Walker<'_> {
                 self.walk(&b.rhs, in_call, in_cmp || cmp);
             }
             Ast::VectorSelector(v) => {
-                if in_cmp && !in_call {
-                    if let Some(n) = v.name.as_deref().filter(|n| n.ends_with("_total")) {
-                        self.findings.push(("lint/counter-without-rate", n.to_string(), format!("counter {n:?} is compared without rate() or increase()")));
-                    }
+                if in_cmp
+                    && !in_call
+                    && let Some(n) = v.name.as_deref().filter(|n| n.ends_with("_total"))
+                {
+                    self.findings.push((
+                        "lint/counter-without-rate",
+                        n.to_string(),
+                        format!("counter {n:?} is compared without rate() or increase()"),
+                    ));
                 }
             }
             Ast::Aggregate(a) => {
@@ -485,7 +700,8 @@ fn has_condition(e: &Ast) -> bool {
         Ast::Paren(p) => has_condition(&p.expr),
         Ast::Aggregate(a) => has_condition(&a.expr),
         Ast::Call(c) => {
-            matches!(c.func.name, "absent" | "absent_over_time") || c.args.args.iter().any(|a| has_condition(a))
+            matches!(c.func.name, "absent" | "absent_over_time")
+                || c.args.args.iter().any(|a| has_condition(a))
         }
         Ast::Unary(u) => has_condition(&u.expr),
         Ast::Subquery(s) => has_condition(&s.expr),
@@ -495,12 +711,16 @@ fn has_condition(e: &Ast) -> bool {
 
 fn contains_call(e: &Ast, names: &[&str]) -> bool {
     match e {
-        Ast::Aggregate(a) => names.contains(&a.op.to_string().as_str()) || contains_call(&a.expr, names),
+        Ast::Aggregate(a) => {
+            names.contains(&a.op.to_string().as_str()) || contains_call(&a.expr, names)
+        }
         Ast::Binary(b) => contains_call(&b.lhs, names) || contains_call(&b.rhs, names),
         Ast::Paren(p) => contains_call(&p.expr, names),
         Ast::Unary(u) => contains_call(&u.expr, names),
         Ast::Subquery(s) => contains_call(&s.expr, names),
-        Ast::Call(c) => names.contains(&c.func.name) || c.args.args.iter().any(|a| contains_call(a, names)),
+        Ast::Call(c) => {
+            names.contains(&c.func.name) || c.args.args.iter().any(|a| contains_call(a, names))
+        }
         _ => false,
     }
 }
@@ -517,21 +737,23 @@ fn output_labels(e: &Ast) -> Option<BTreeSet<String>> {
             match &a.modifier {
                 Some(LabelModifier::Include(l)) => {
                     let mut s = set(l);
-                    if op == "count_values" {
-                        if let Some(Ast::StringLiteral(p)) = a.param.as_deref() {
-                            s.insert(p.val.clone());
-                        }
+                    if op == "count_values"
+                        && let Some(Ast::StringLiteral(p)) = a.param.as_deref()
+                    {
+                        s.insert(p.val.clone());
                     }
                     Some(s)
                 }
                 Some(LabelModifier::Exclude(_)) => None,
-                None if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") => output_labels(&a.expr),
+                None if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") => {
+                    output_labels(&a.expr)
+                }
                 None => {
                     let mut s = BTreeSet::new();
-                    if op == "count_values" {
-                        if let Some(Ast::StringLiteral(p)) = a.param.as_deref() {
-                            s.insert(p.val.clone());
-                        }
+                    if op == "count_values"
+                        && let Some(Ast::StringLiteral(p)) = a.param.as_deref()
+                    {
+                        s.insert(p.val.clone());
                     }
                     Some(s)
                 }
@@ -560,14 +782,18 @@ fn output_labels(e: &Ast) -> Option<BTreeSet<String>> {
             }
             let card = b.modifier.as_ref().map(|m| &m.card);
             match card {
-                Some(VectorMatchCardinality::OneToMany(extra)) => output_labels(&b.rhs).map(|mut s| {
-                    s.extend(set(extra));
-                    s
-                }),
-                Some(VectorMatchCardinality::ManyToOne(extra)) => output_labels(&b.lhs).map(|mut s| {
-                    s.extend(set(extra));
-                    s
-                }),
+                Some(VectorMatchCardinality::OneToMany(extra)) => {
+                    output_labels(&b.rhs).map(|mut s| {
+                        s.extend(set(extra));
+                        s
+                    })
+                }
+                Some(VectorMatchCardinality::ManyToOne(extra)) => {
+                    output_labels(&b.lhs).map(|mut s| {
+                        s.extend(set(extra));
+                        s
+                    })
+                }
                 _ => output_labels(&b.lhs),
             }
         }
@@ -584,16 +810,24 @@ fn output_labels(e: &Ast) -> Option<BTreeSet<String>> {
                     _ => None,
                 }
             }
-            "histogram_quantile" => c.args.args.get(1).and_then(|a| output_labels(a)).map(|mut s| {
-                s.remove("le");
-                s
-            }),
+            "histogram_quantile" => {
+                c.args
+                    .args
+                    .get(1)
+                    .and_then(|a| output_labels(a))
+                    .map(|mut s| {
+                        s.remove("le");
+                        s
+                    })
+            }
             _ => c.args.args.iter().find_map(|a| match a.as_ref() {
                 Ast::NumberLiteral(_) | Ast::StringLiteral(_) => None,
                 other => Some(output_labels(other)),
             })?,
         },
-        Ast::MatrixSelector(_) | Ast::VectorSelector(_) | Ast::Subquery(_) | Ast::Extension(_) => None,
+        Ast::MatrixSelector(_) | Ast::VectorSelector(_) | Ast::Subquery(_) | Ast::Extension(_) => {
+            None
+        }
     }
 }
 
@@ -650,11 +884,22 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             for n in &names {
                 if n.contains(':') && !recorded.contains(n.as_str()) {
                     let pos = r.expr.as_ref().map_or(r.pos, |e| e.pos);
-                    out.push("lint/undefined-recorded-series", pos, g, Some(r), format!("{n:?} is not recorded by any loaded rule file"));
+                    out.push(
+                        "lint/undefined-recorded-series",
+                        pos,
+                        g,
+                        Some(r),
+                        format!("{n:?} is not recorded by any loaded rule file"),
+                    );
                 }
             }
             if let Some(rec) = &r.record {
-                deps.entry(&rec.value).or_default().extend(names.iter().filter(|n| recorded.contains(n.as_str())).cloned());
+                deps.entry(&rec.value).or_default().extend(
+                    names
+                        .iter()
+                        .filter(|n| recorded.contains(n.as_str()))
+                        .cloned(),
+                );
             }
             if r.is_alert() {
                 let key = (r.name().to_string(), c.ast.to_string());
@@ -704,8 +949,21 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             diags: Vec::new(),
         };
         for (g, r) in l.file.rules() {
-            if let Some(rec) = r.record.as_ref().filter(|rec| in_cycle.contains(&rec.value)) {
-                out.push("lint/recording-cycle", rec.pos, g, Some(r), format!("{:?} depends on itself through other recording rules", rec.value));
+            if let Some(rec) = r
+                .record
+                .as_ref()
+                .filter(|rec| in_cycle.contains(&rec.value))
+            {
+                out.push(
+                    "lint/recording-cycle",
+                    rec.pos,
+                    g,
+                    Some(r),
+                    format!(
+                        "{:?} depends on itself through other recording rules",
+                        rec.value
+                    ),
+                );
             }
         }
         diags.extend(out.diags);

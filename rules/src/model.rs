@@ -183,6 +183,7 @@ impl RuleFile {
 
     /// All rules of all groups, with their group.
     pub fn rules(&self) -> impl Iterator<Item = (&Group, &Rule)> {
-        self.groups().flat_map(|g| g.rules.iter().map(move |r| (g, r)))
+        self.groups()
+            .flat_map(|g| g.rules.iter().map(move |r| (g, r)))
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::dialect::Dialect;
 use crate::diagnostic::{Diagnostic, Position, Severity};
+use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::model::{Document, Expr, Group, KeyValue, Rule, RuleFile, Source, Spanned};
 use crate::yaml::{Kind, Node, NodeId, Style, Yaml};
@@ -60,15 +60,18 @@ pub fn parse(path: &str, source: &str, opts: &ParseOptions) -> Result<Parsed, Er
         opts,
         diags: Vec::new(),
         directives: &directives,
-        src: source,
-        line_starts: &line_starts,
+        lines: if directives.by_line.is_empty() {
+            Vec::new()
+        } else {
+            source.lines().collect()
+        },
     };
     let mut documents = Vec::new();
     for (index, root) in yaml.docs.iter().enumerate() {
-        if let Some(root) = *root {
-            if let Some(doc) = p.document(index, root) {
-                documents.push(doc);
-            }
+        if let Some(root) = *root
+            && let Some(doc) = p.document(index, root)
+        {
+            documents.push(doc);
         }
     }
     let diagnostics = p.diags;
@@ -145,8 +148,8 @@ struct Parser<'a> {
     opts: &'a ParseOptions,
     diags: Vec<Diagnostic>,
     directives: &'a Directives,
-    src: &'a str,
-    line_starts: &'a [usize],
+    /// Source lines, collected only when the file has `# rules disable` comments.
+    lines: Vec<&'a str>,
 }
 
 /// One entry of a mapping after merge keys are applied.
@@ -271,7 +274,11 @@ impl<'a> Parser<'a> {
         let node = self.node(id)?;
         match &node.kind {
             Kind::Scalar { value, .. } => {
-                let v = if node.is_null() { String::new() } else { value.clone() };
+                let v = if node.is_null() {
+                    String::new()
+                } else {
+                    value.clone()
+                };
                 Some(Spanned::new(v, node.start.pos()))
             }
             _ => {
@@ -286,10 +293,7 @@ impl<'a> Parser<'a> {
             return Vec::new();
         };
         match &node.kind {
-            Kind::Seq(items) => items
-                .iter()
-                .filter_map(|&i| self.string(i, what))
-                .collect(),
+            Kind::Seq(items) => items.iter().filter_map(|&i| self.string(i, what)).collect(),
             _ if node.is_null() => Vec::new(),
             _ => {
                 self.type_error(id, what, "a list");
@@ -478,10 +482,10 @@ impl<'a> Parser<'a> {
         if node.is_null() {
             return None;
         }
-        if let Kind::Scalar { value, .. } = &node.kind {
-            if let Ok(v) = value.parse::<i64>() {
-                return Some(Spanned::new(v, node.start.pos()));
-            }
+        if let Kind::Scalar { value, .. } = &node.kind
+            && let Ok(v) = value.parse::<i64>()
+        {
+            return Some(Spanned::new(v, node.start.pos()));
         }
         self.type_error(id, what, "an integer");
         None
@@ -578,12 +582,14 @@ impl<'a> Parser<'a> {
     fn expr(&mut self, id: NodeId) -> Option<Expr> {
         let node = self.node(id)?;
         match &node.kind {
-            Kind::Scalar { value, style, .. } if !node.is_null() && !value.is_empty() => Some(Expr {
-                text: value.clone(),
-                pos: node.start.pos(),
-                start: node.start,
-                style: *style,
-            }),
+            Kind::Scalar { value, style, .. } if !node.is_null() && !value.is_empty() => {
+                Some(Expr {
+                    text: value.clone(),
+                    pos: node.start.pos(),
+                    start: node.start,
+                    style: *style,
+                })
+            }
             Kind::Scalar { .. } => None,
             _ => {
                 self.type_error(id, "expr", "a string");
@@ -597,11 +603,10 @@ impl<'a> Parser<'a> {
         if self.directives.by_line.is_empty() {
             return Vec::new();
         }
-        let lines: Vec<&str> = self.src.lines().collect();
+        let lines = &self.lines;
         let first = node.start.line;
-        let mut last = if node.end.line > first && node.end.col == 0 {
-            node.end.line - 1
-        } else if node.end.line > first {
+        // The end mark is where the next item starts; the rule's own text ends a line earlier.
+        let mut last = if node.end.line > first {
             node.end.line - 1
         } else {
             first
@@ -621,7 +626,6 @@ impl<'a> Parser<'a> {
         {
             start -= 1;
         }
-        let _ = self.line_starts;
         let mut out = Vec::new();
         for l in start..=last {
             if let Some(codes) = self.directives.by_line.get(&l) {
@@ -675,11 +679,20 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_duplicates_are_positioned() {
-        let p = parse_ok("groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n    expr: down\n    severity: x\n");
-        let codes: Vec<_> = p.diagnostics.iter().map(|d| (d.code.as_str(), d.line, d.column)).collect();
+        let p = parse_ok(
+            "groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n    expr: down\n    severity: x\n",
+        );
+        let codes: Vec<_> = p
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.line, d.column))
+            .collect();
         assert_eq!(
             codes,
-            vec![("rules/yaml-duplicate-key", 6, 5), ("rules/unknown-field", 7, 5)]
+            vec![
+                ("rules/yaml-duplicate-key", 6, 5),
+                ("rules/unknown-field", 7, 5)
+            ]
         );
     }
 
@@ -707,7 +720,10 @@ mod tests {
                 namespace: Some("mon".into())
             }
         );
-        assert_eq!(p.file.rules().next().unwrap().1.expr.as_ref().unwrap().text, "1");
+        assert_eq!(
+            p.file.rules().next().unwrap().1.expr.as_ref().unwrap().text,
+            "1"
+        );
     }
 
     #[test]
@@ -720,7 +736,10 @@ mod tests {
         };
         let p = parse("t.yml", src, &ext).unwrap();
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
-        assert_eq!(p.file.documents[0].groups[0].remote_write[0].value, "http://x");
+        assert_eq!(
+            p.file.documents[0].groups[0].remote_write[0].value,
+            "http://x"
+        );
     }
 
     #[test]

@@ -114,7 +114,8 @@ pub(crate) fn tokenize(src: &str) -> Vec<Token> {
                 kind
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':')
+                {
                     i += 1;
                 }
                 Tok::Ident
@@ -137,7 +138,10 @@ pub(crate) fn tokenize(src: &str) -> Vec<Token> {
             }
             _ => {
                 // Skip a whole UTF-8 character.
-                i += src.get(i..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8);
+                i += src
+                    .get(i..)
+                    .and_then(|s| s.chars().next())
+                    .map_or(1, char::len_utf8);
                 Tok::Bad
             }
         };
@@ -237,28 +241,108 @@ pub(crate) fn unquote(lit: &str) -> Option<String> {
 /// Functions promtool 2.42 knows (measured: each name below parses, every other name of
 /// promql-parser's table is an "unknown function" in 2.42).
 const V2_FUNCTIONS: &[&str] = &[
-    "abs", "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-    "avg_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
-    "count_over_time", "days_in_month", "day_of_month", "day_of_week", "day_of_year", "deg",
-    "delta", "deriv", "exp", "floor", "histogram_count", "histogram_fraction",
-    "histogram_quantile", "histogram_sum", "holt_winters", "hour", "idelta", "increase", "irate",
-    "label_replace", "label_join", "last_over_time", "ln", "log10", "log2", "max_over_time",
-    "min_over_time", "minute", "month", "pi", "predict_linear", "present_over_time",
-    "quantile_over_time", "rad", "rate", "resets", "round", "scalar", "sgn", "sin", "sinh", "sort",
-    "sort_desc", "sqrt", "stddev_over_time", "stdvar_over_time", "sum_over_time", "tan", "tanh",
-    "time", "timestamp", "vector", "year",
+    "abs",
+    "absent",
+    "absent_over_time",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "days_in_month",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "deg",
+    "delta",
+    "deriv",
+    "exp",
+    "floor",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantile",
+    "histogram_sum",
+    "holt_winters",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "label_replace",
+    "label_join",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "pi",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "time",
+    "timestamp",
+    "vector",
+    "year",
 ];
 
 /// Aggregation operators of promtool 2.42.
 const V2_AGGREGATORS: &[&str] = &[
-    "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk",
-    "count_values", "quantile",
+    "sum",
+    "avg",
+    "count",
+    "min",
+    "max",
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "count_values",
+    "quantile",
 ];
 
 /// Words that may precede `(` without being a function call.
 const KEYWORDS: &[&str] = &[
-    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
-    "atan2", "offset",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "and",
+    "or",
+    "unless",
+    "atan2",
+    "offset",
 ];
 
 /// A PromQL problem with its byte offset in the expression.
@@ -282,10 +366,31 @@ pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
     let input = rewritten.as_deref().unwrap_or(src);
     match promql_parser::parser::parse(input) {
         Ok(ast) => Ok(Checked { ast, tokens }),
-        Err(msg) => Err(ExprError {
-            offset: locate(&msg, src, &tokens),
-            message: msg,
-        }),
+        Err(msg) => {
+            // promql-parser drops the grammar's own error; name the common case ourselves.
+            let dangling = tokens.last().is_some_and(|t| {
+                matches!(
+                    t.kind,
+                    Tok::Op
+                        | Tok::Comma
+                        | Tok::LParen
+                        | Tok::LBrace
+                        | Tok::LBracket
+                        | Tok::Colon
+                        | Tok::At
+                )
+            });
+            if msg == "invalid promql query" && dangling {
+                return Err(ExprError {
+                    offset: src.trim_end().len(),
+                    message: "unexpected end of input".to_string(),
+                });
+            }
+            Err(ExprError {
+                offset: locate(&msg, src, &tokens),
+                message: msg,
+            })
+        }
     }
 }
 
@@ -305,27 +410,29 @@ fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<Str
             Tok::RBrace => depth_brace = depth_brace.saturating_sub(1),
             Tok::LBracket => depth_bracket += 1,
             Tok::RBracket => depth_bracket = depth_bracket.saturating_sub(1),
-            Tok::Ident if next.is_some_and(|n| n.kind == Tok::LParen) && depth_brace == 0 => {
-                if dialect == Dialect::V2 {
-                    let after_at = prev.is_some_and(|p| p.kind == Tok::At)
-                        && (text == "start" || text == "end");
-                    if !after_at
-                        && !KEYWORDS.contains(&text)
-                        && !V2_FUNCTIONS.contains(&text)
-                        && !V2_AGGREGATORS.contains(&text)
-                    {
-                        return Err(ExprError {
-                            offset: t.start,
-                            message: format!("unknown function with name {text:?}"),
-                        });
-                    }
-                    if text == "holt_winters" {
-                        // Same signature as its v3 name, which is what promql-parser knows.
-                        let buf = out.get_or_insert_with(|| String::with_capacity(src.len() + 16));
-                        buf.push_str(src.get(copied..t.start).unwrap_or(""));
-                        buf.push_str("double_exponential_smoothing");
-                        copied = t.end;
-                    }
+            Tok::Ident
+                if next.is_some_and(|n| n.kind == Tok::LParen)
+                    && depth_brace == 0
+                    && dialect == Dialect::V2 =>
+            {
+                let after_at =
+                    prev.is_some_and(|p| p.kind == Tok::At) && (text == "start" || text == "end");
+                if !after_at
+                    && !KEYWORDS.contains(&text)
+                    && !V2_FUNCTIONS.contains(&text)
+                    && !V2_AGGREGATORS.contains(&text)
+                {
+                    return Err(ExprError {
+                        offset: t.start,
+                        message: format!("unknown function with name {text:?}"),
+                    });
+                }
+                if text == "holt_winters" {
+                    // Same signature as its v3 name, which is what promql-parser knows.
+                    let buf = out.get_or_insert_with(|| String::with_capacity(src.len() + 16));
+                    buf.push_str(src.get(copied..t.start).unwrap_or(""));
+                    buf.push_str("double_exponential_smoothing");
+                    copied = t.end;
                 }
             }
             Tok::Str if dialect == Dialect::V2 && depth_brace > 0 => {
@@ -334,7 +441,9 @@ fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<Str
                 if in_name_pos {
                     return Err(ExprError {
                         offset: t.start,
-                        message: format!("unexpected string {text:?} in label matching, expected identifier or \"}}\""),
+                        message: format!(
+                            "unexpected string {text:?} in label matching, expected identifier or \"}}\""
+                        ),
                     });
                 }
             }
@@ -355,7 +464,10 @@ fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<Str
             Tok::Number if prev.is_some_and(|p| p.kind == Tok::At) => {
                 check_at_bounds(text, t.start)?;
             }
-            Tok::Op if prev.is_some_and(|p| p.kind == Tok::At) && next.is_some_and(|n| n.kind == Tok::Number) => {
+            Tok::Op
+                if prev.is_some_and(|p| p.kind == Tok::At)
+                    && next.is_some_and(|n| n.kind == Tok::Number) =>
+            {
                 if let Some(n) = next {
                     check_at_bounds(&format!("{text}{}", n.text(src)), t.start)?;
                 }
@@ -373,7 +485,8 @@ fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<Str
                         message: format!("error parsing regexp: {e}: `^(?:{pattern})$`"),
                     });
                 }
-                let is_name = prev.is_some_and(|p| p.text(src) == "__name__" || p.kind != Tok::Ident);
+                let is_name =
+                    prev.is_some_and(|p| p.text(src) == "__name__" || p.kind != Tok::Ident);
                 if is_name {
                     continue;
                 }
@@ -449,7 +562,9 @@ fn locate(msg: &str, src: &str, tokens: &[Token]) -> usize {
     } else if msg.contains("duration must be greater than 0") {
         tokens
             .iter()
-            .find(|t| t.kind == Tok::Duration && t.text(src).bytes().all(|c| !(b'1'..=b'9').contains(&c)))
+            .find(|t| {
+                t.kind == Tok::Duration && t.text(src).bytes().all(|c| !(b'1'..=b'9').contains(&c))
+            })
             .map(|t| t.start)
     } else if msg.contains("comparisons between scalars") {
         tokens
@@ -476,9 +591,7 @@ fn locate(msg: &str, src: &str, tokens: &[Token]) -> usize {
     } else {
         None
     };
-    found
-        .or_else(|| first_kind(Tok::Bad))
-        .unwrap_or(0)
+    found.or_else(|| first_kind(Tok::Bad)).unwrap_or(0)
 }
 
 /// The first `'…'` (or `"…"`) quoted word in a message.
@@ -566,7 +679,11 @@ mod tests {
         assert!(check("sort_by_label(up, \"a\")", Dialect::V3).is_ok());
         assert_eq!(err("{\"my.metric\"}", Dialect::V2).offset, 1);
         assert!(check("{\"my.metric\"}", Dialect::V3).is_ok());
-        assert!(err("5m + 1", Dialect::V2).message.contains("unexpected duration"));
+        assert!(
+            err("5m + 1", Dialect::V2)
+                .message
+                .contains("unexpected duration")
+        );
         assert!(check("up offset -5m", Dialect::V2).is_ok());
         assert!(check("rate(x[5m:1m] @ start())", Dialect::V2).is_ok());
     }
@@ -588,8 +705,21 @@ mod tests {
     }
 
     #[test]
+    fn names_unexpected_end_of_input() {
+        let e = err("test +", Dialect::V3);
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (6, "unexpected end of input")
+        );
+    }
+
+    #[test]
     fn at_modifier_bounds() {
-        assert!(err("up @ 1e100", Dialect::V3).message.contains("out of bounds"));
+        assert!(
+            err("up @ 1e100", Dialect::V3)
+                .message
+                .contains("out of bounds")
+        );
         assert!(check("up @ 1609746000", Dialect::V3).is_ok());
     }
 }

@@ -58,9 +58,10 @@ fn go_message(kind: &ast::ErrorKind) -> String {
         }
         K::ClassRangeInvalid => "invalid character class range".to_string(),
         K::EscapeUnrecognized | K::EscapeUnexpectedEof => "invalid escape sequence".to_string(),
-        K::FlagUnrecognized | K::FlagDanglingNegation | K::FlagRepeatedNegation { .. } | K::FlagDuplicate { .. } => {
-            "invalid or unsupported Perl syntax".to_string()
-        }
+        K::FlagUnrecognized
+        | K::FlagDanglingNegation
+        | K::FlagRepeatedNegation { .. }
+        | K::FlagDuplicate { .. } => "invalid or unsupported Perl syntax".to_string(),
         other => other.to_string(),
     }
 }
@@ -156,9 +157,12 @@ fn walk(a: &Ast, dialect: Dialect, depth: usize) -> Result<(), String> {
         Ast::Assertion(x) => {
             use ast::AssertionKind as A;
             match x.kind {
-                A::StartLine | A::EndLine | A::StartText | A::EndText | A::WordBoundary | A::NotWordBoundary => {
-                    Ok(())
-                }
+                A::StartLine
+                | A::EndLine
+                | A::StartText
+                | A::EndText
+                | A::WordBoundary
+                | A::NotWordBoundary => Ok(()),
                 _ => Err("invalid escape sequence".to_string()),
             }
         }
@@ -192,9 +196,17 @@ mod tests {
 
     #[test]
     fn go_rejects_what_rust_accepts() {
-        assert!(check("a**", Dialect::V3).unwrap_err().contains("nested repetition"));
+        assert!(
+            check("a**", Dialect::V3)
+                .unwrap_err()
+                .contains("nested repetition")
+        );
         assert!(check("a+*", Dialect::V3).is_err());
-        assert!(check("x{1001}", Dialect::V3).unwrap_err().contains("repeat count"));
+        assert!(
+            check("x{1001}", Dialect::V3)
+                .unwrap_err()
+                .contains("repeat count")
+        );
         assert!(check("x{2,1001}", Dialect::V3).is_err());
         assert!(check("(?x)a b", Dialect::V3).is_err());
         assert!(check(r"\<a", Dialect::V3).is_err());
@@ -205,7 +217,16 @@ mod tests {
 
     #[test]
     fn both_accept_or_reject() {
-        for ok in ["5..", "a|b", "(?i)foo.*", "[[:alpha:]]+", "x{1000}", "a*?", r"\d+\.\d+", "^api$"] {
+        for ok in [
+            "5..",
+            "a|b",
+            "(?i)foo.*",
+            "[[:alpha:]]+",
+            "x{1000}",
+            "a*?",
+            r"\d+\.\d+",
+            "^api$",
+        ] {
             assert!(check(ok, Dialect::V3).is_ok(), "{ok}");
         }
         for bad in ["(", ")", "[a", "*", "a{2,1}", r"\k"] {

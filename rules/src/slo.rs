@@ -46,10 +46,30 @@ pub struct BurnWindow {
 
 /// The SRE workbook's table for a 30-day period.
 pub const BURN_WINDOWS: &[BurnWindow] = &[
-    BurnWindow { long: "1h", short: "5m", factor: "14.4", severity: "page" },
-    BurnWindow { long: "6h", short: "30m", factor: "6", severity: "page" },
-    BurnWindow { long: "1d", short: "2h", factor: "3", severity: "ticket" },
-    BurnWindow { long: "3d", short: "6h", factor: "1", severity: "ticket" },
+    BurnWindow {
+        long: "1h",
+        short: "5m",
+        factor: "14.4",
+        severity: "page",
+    },
+    BurnWindow {
+        long: "6h",
+        short: "30m",
+        factor: "6",
+        severity: "page",
+    },
+    BurnWindow {
+        long: "1d",
+        short: "2h",
+        factor: "3",
+        severity: "ticket",
+    },
+    BurnWindow {
+        long: "3d",
+        short: "6h",
+        factor: "1",
+        severity: "ticket",
+    },
 ];
 
 /// How the service level indicator is measured. Queries contain [`WINDOW`].
@@ -91,7 +111,10 @@ impl SloSpec {
             return Err(cfg("name", name));
         }
         let obj = Decimal::parse(objective).ok_or_else(|| cfg("objective", objective))?;
-        let hundred = Decimal { mantissa: 100, scale: 0 };
+        let hundred = Decimal {
+            mantissa: 100,
+            scale: 0,
+        };
         if obj.mantissa <= 0 || obj.cmp_to(&hundred) != std::cmp::Ordering::Less {
             return Err(cfg("objective", objective));
         }
@@ -127,7 +150,10 @@ impl SloSpec {
 
     fn budget(&self) -> Decimal {
         // (100 - objective) / 100
-        let hundred = Decimal { mantissa: 100, scale: 0 };
+        let hundred = Decimal {
+            mantissa: 100,
+            scale: 0,
+        };
         let diff = hundred.sub(&self.objective);
         Decimal {
             mantissa: diff.mantissa,
@@ -148,7 +174,10 @@ impl SloSpec {
     }
 
     fn selector(&self, window: &str) -> String {
-        format!("slo:sli_error:ratio_rate{window}{{slo={}}}", quote(&self.name))
+        format!(
+            "slo:sli_error:ratio_rate{window}{{slo={}}}",
+            quote(&self.name)
+        )
     }
 
     /// The generated rule group as a Prometheus rule file.
@@ -227,13 +256,20 @@ impl SloSpec {
             for line in conditions.join("\nor\n").lines() {
                 let _ = writeln!(out, "{ind}        {line}");
             }
-            let _ = writeln!(out, "{ind}      for: {}", if severity == "page" { "2m" } else { "15m" });
+            let _ = writeln!(
+                out,
+                "{ind}      for: {}",
+                if severity == "page" { "2m" } else { "15m" }
+            );
             labels(out, &[("severity", severity)]);
             let _ = writeln!(out, "{ind}      annotations:");
             let _ = writeln!(
                 out,
                 "{ind}        summary: {}",
-                quote(&format!("SLO {} is burning its error budget too fast", self.name))
+                quote(&format!(
+                    "SLO {} is burning its error budget too fast",
+                    self.name
+                ))
             );
             let _ = writeln!(
                 out,
@@ -268,7 +304,11 @@ impl Decimal {
         if int.is_empty() && frac.is_empty() {
             return None;
         }
-        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 18 || int.len() > 18 {
+        if !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 18
+            || int.len() > 18
+        {
             return None;
         }
         let digits = format!("{int}{frac}");
@@ -332,7 +372,10 @@ mod tests {
     #[test]
     fn exact_decimals() {
         let d = |s| Decimal::parse(s).unwrap();
-        assert_eq!(d("14.4").mul(&d("0.001")).normalized().to_string(), "0.0144");
+        assert_eq!(
+            d("14.4").mul(&d("0.001")).normalized().to_string(),
+            "0.0144"
+        );
         assert_eq!(d("100").sub(&d("99.9")).to_string(), "0.1");
         assert_eq!(d("6").mul(&d("0.0005")).normalized().to_string(), "0.003");
         assert!(Decimal::parse("1e3").is_none());
@@ -342,9 +385,18 @@ mod tests {
     #[test]
     fn budgets() {
         let sli = || Sli::Ratio("x[{{.window}}]".into());
-        assert_eq!(SloSpec::new("a", "99.9", sli()).unwrap().error_budget(), "0.001");
-        assert_eq!(SloSpec::new("a", "99.95", sli()).unwrap().error_budget(), "0.0005");
-        assert_eq!(SloSpec::new("a", "95", sli()).unwrap().error_budget(), "0.05");
+        assert_eq!(
+            SloSpec::new("a", "99.9", sli()).unwrap().error_budget(),
+            "0.001"
+        );
+        assert_eq!(
+            SloSpec::new("a", "99.95", sli()).unwrap().error_budget(),
+            "0.0005"
+        );
+        assert_eq!(
+            SloSpec::new("a", "95", sli()).unwrap().error_budget(),
+            "0.05"
+        );
     }
 
     #[test]

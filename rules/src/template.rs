@@ -15,10 +15,32 @@ const BUILTINS: &[&str] = &[
 
 /// Prometheus 2.42's template functions (measured with promtool 2.42).
 const PROMETHEUS_FUNCS: &[&str] = &[
-    "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match",
-    "title", "toUpper", "toLower", "graphLink", "tableLink", "sortByLabel", "humanize",
-    "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime",
-    "pathPrefix", "externalURL", "parseDuration", "stripPort", "stripDomain",
+    "query",
+    "first",
+    "label",
+    "value",
+    "strvalue",
+    "args",
+    "reReplaceAll",
+    "safeHtml",
+    "match",
+    "title",
+    "toUpper",
+    "toLower",
+    "graphLink",
+    "tableLink",
+    "sortByLabel",
+    "humanize",
+    "humanize1024",
+    "humanizeDuration",
+    "humanizePercentage",
+    "humanizeTimestamp",
+    "toTime",
+    "pathPrefix",
+    "externalURL",
+    "parseDuration",
+    "stripPort",
+    "stripDomain",
 ];
 
 /// Added in Prometheus 3.
@@ -92,7 +114,11 @@ fn lex(src: &str) -> (Vec<Item<'_>>, Option<(usize, String)>) {
     match lex_into(src, &mut out) {
         Ok(()) => (out, None),
         Err((pos, msg)) => {
-            out.push(Item { t: T::Error, val: "", pos });
+            out.push(Item {
+                t: T::Error,
+                val: "",
+                pos,
+            });
             (out, Some((pos, msg)))
         }
     }
@@ -105,18 +131,33 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
         // Text up to the next `{{`.
         let Some(off) = src.get(i..).and_then(|s| s.find("{{")) else {
             if i < b.len() {
-                out.push(Item { t: T::Text, val: src.get(i..).unwrap_or(""), pos: i });
+                out.push(Item {
+                    t: T::Text,
+                    val: src.get(i..).unwrap_or(""),
+                    pos: i,
+                });
             }
-            out.push(Item { t: T::Eof, val: "", pos: b.len() });
+            out.push(Item {
+                t: T::Eof,
+                val: "",
+                pos: b.len(),
+            });
             return Ok(());
         };
         let ld = i + off;
         if ld > i {
-            out.push(Item { t: T::Text, val: src.get(i..ld).unwrap_or(""), pos: i });
+            out.push(Item {
+                t: T::Text,
+                val: src.get(i..ld).unwrap_or(""),
+                pos: i,
+            });
         }
         i = ld + 2;
         // Trim marker `{{- `.
-        if b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+        if b.get(i) == Some(&b'-')
+            && b.get(i + 1)
+                .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             i += 2;
         }
         // Comment.
@@ -135,16 +176,30 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
             i = j;
             continue;
         }
-        out.push(Item { t: T::LeftDelim, val: "{{", pos: ld });
+        out.push(Item {
+            t: T::LeftDelim,
+            val: "{{",
+            pos: ld,
+        });
         // Inside the action.
         loop {
-            if src.get(i..).is_some_and(|s| s.starts_with(" -}}") || s.starts_with("\t-}}") || s.starts_with("\n-}}")) {
-                out.push(Item { t: T::RightDelim, val: "}}", pos: i + 2 });
+            if src.get(i..).is_some_and(|s| {
+                s.starts_with(" -}}") || s.starts_with("\t-}}") || s.starts_with("\n-}}")
+            }) {
+                out.push(Item {
+                    t: T::RightDelim,
+                    val: "}}",
+                    pos: i + 2,
+                });
                 i += 4;
                 break;
             }
             if src.get(i..).is_some_and(|s| s.starts_with("}}")) {
-                out.push(Item { t: T::RightDelim, val: "}}", pos: i });
+                out.push(Item {
+                    t: T::RightDelim,
+                    val: "}}",
+                    pos: i,
+                });
                 i += 2;
                 break;
             }
@@ -154,7 +209,9 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
             let start = i;
             let t = match c {
                 b' ' | b'\t' | b'\r' | b'\n' => {
-                    while b.get(i).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                    while b
+                        .get(i)
+                        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
                         && !src.get(i..).is_some_and(|s| s.starts_with(" -}}"))
                     {
                         i += 1;
@@ -193,7 +250,9 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
                                 i += 1;
                                 break;
                             }
-                            Some(b'\n') | None => return Err((start, "unterminated quoted string".to_string())),
+                            Some(b'\n') | None => {
+                                return Err((start, "unterminated quoted string".to_string()));
+                            }
                             Some(_) => i += 1,
                         }
                     }
@@ -215,7 +274,9 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
                                 i += 1;
                                 break;
                             }
-                            Some(b'\n') | None => return Err((start, "unterminated character constant".to_string())),
+                            Some(b'\n') | None => {
+                                return Err((start, "unterminated character constant".to_string()));
+                            }
                             Some(_) => i += 1,
                         }
                     }
@@ -226,7 +287,10 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
                     i += ident_len(b, i);
                     T::Variable
                 }
-                b'.' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80) => {
+                b'.' if b
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80) =>
+                {
                     i += 1;
                     i += ident_len(b, i);
                     T::Field
@@ -237,7 +301,9 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
                 }
                 b'+' | b'-' | b'0'..=b'9' => {
                     i += 1;
-                    while b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')) {
+                    while b.get(i).is_some_and(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-')
+                    }) {
                         i += 1;
                     }
                     T::Number
@@ -260,20 +326,35 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
                     T::Char
                 }
                 _ => {
-                    let ch = src.get(i..).and_then(|s| s.chars().next()).unwrap_or('\u{fffd}');
-                    return Err((i, format!("unrecognized character in action: U+{:04X}", ch as u32)));
+                    let ch = src
+                        .get(i..)
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('\u{fffd}');
+                    return Err((
+                        i,
+                        format!("unrecognized character in action: U+{:04X}", ch as u32),
+                    ));
                 }
             };
-            out.push(Item { t, val: src.get(start..i).unwrap_or(""), pos: start });
+            out.push(Item {
+                t,
+                val: src.get(start..i).unwrap_or(""),
+                pos: start,
+            });
             // Field chains like `$x.a.b` or `.a.b` continue without a separator.
             while matches!(t, T::Variable | T::Field | T::RParen)
                 && b.get(i) == Some(&b'.')
-                && b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && b.get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
             {
                 let s = i;
                 i += 1;
                 i += ident_len(b, i);
-                out.push(Item { t: T::Field, val: src.get(s..i).unwrap_or(""), pos: s });
+                out.push(Item {
+                    t: T::Field,
+                    val: src.get(s..i).unwrap_or(""),
+                    pos: s,
+                });
             }
         }
         // Trailing trim marker removes following spaces, which does not matter for parsing.
@@ -281,8 +362,11 @@ fn lex_into<'a>(src: &'a str, out: &mut Vec<Item<'a>>) -> Result<(), (usize, Str
 }
 
 fn ident_len(b: &[u8], i: usize) -> usize {
-    b.get(i..)
-        .map_or(0, |s| s.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c >= 0x80).count())
+    b.get(i..).map_or(0, |s| {
+        s.iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c >= 0x80)
+            .count()
+    })
 }
 
 struct Parser<'a> {
@@ -325,7 +409,7 @@ pub(crate) fn check(text: &str, dialect: Dialect) -> Result<(), TemplateError> {
 
 /// How a list ended.
 #[derive(PartialEq, Eq)]
-enum End {
+enum Stop {
     Eof,
     End,
     Else,
@@ -333,7 +417,11 @@ enum End {
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> Item<'a> {
-        self.items.get(self.i).copied().unwrap_or(Item { t: T::Eof, val: "", pos: 0 })
+        self.items.get(self.i).copied().unwrap_or(Item {
+            t: T::Eof,
+            val: "",
+            pos: 0,
+        })
     }
 
     fn next(&mut self) -> Item<'a> {
@@ -362,30 +450,40 @@ impl<'a> Parser<'a> {
 
     fn unexpected<T2>(&self, it: Item<'_>, context: &str) -> R<T2> {
         if it.t == T::Error {
-            return Err(self.lex_error.clone().unwrap_or((it.pos, "lexical error".to_string())));
+            return Err(self
+                .lex_error
+                .clone()
+                .unwrap_or((it.pos, "lexical error".to_string())));
         }
         Err((it.pos, format!("unexpected {} in {context}", it.describe())))
     }
 
     fn top(&mut self) -> R<()> {
         match self.list()? {
-            (End::Eof, _) => Ok(()),
+            (Stop::Eof, _) => Ok(()),
             (_, it) => Err((it.pos, format!("unexpected {{{{{}}}}}", it.val))),
         }
     }
 
     /// Parse text and actions until EOF, `{{end}}` or `{{else}}`.
-    fn list(&mut self) -> R<(End, Item<'a>)> {
+    fn list(&mut self) -> R<(Stop, Item<'a>)> {
         loop {
             let it = self.next();
             match it.t {
-                T::Eof => return Ok((End::Eof, it)),
+                T::Eof => return Ok((Stop::Eof, it)),
                 T::Text => {}
                 T::LeftDelim => {
                     let kw = self.peek_non_space();
                     if kw.t == T::Keyword && (kw.val == "end" || kw.val == "else") {
                         self.next_non_space();
-                        return Ok((if kw.val == "end" { End::End } else { End::Else }, kw));
+                        return Ok((
+                            if kw.val == "end" {
+                                Stop::End
+                            } else {
+                                Stop::Else
+                            },
+                            kw,
+                        ));
                     }
                     self.action()?;
                 }
@@ -419,7 +517,7 @@ impl<'a> Parser<'a> {
                     let r = self.list();
                     self.vars = saved;
                     match r? {
-                        (End::End, _) => self.expect_right("end"),
+                        (Stop::End, _) => self.expect_right("end"),
                         (_, e) => self.unexpected(e, it.val),
                     }
                 }
@@ -464,11 +562,11 @@ impl<'a> Parser<'a> {
         let mut result = self.list();
         loop {
             match result? {
-                (End::End, _) => {
+                (Stop::End, _) => {
                     self.vars.truncate(depth);
                     return self.expect_right("end");
                 }
-                (End::Else, _) => {
+                (Stop::Else, _) => {
                     let next = self.peek_non_space();
                     if next.t == T::Keyword && (next.val == "if" || next.val == "with") {
                         // `{{else if …}}` chains into a nested control that shares the `{{end}}`.
@@ -479,14 +577,14 @@ impl<'a> Parser<'a> {
                     }
                     self.expect_right("else")?;
                     match self.list()? {
-                        (End::End, _) => {
+                        (Stop::End, _) => {
                             self.vars.truncate(depth);
                             return self.expect_right("end");
                         }
                         (_, it) => return Err((it.pos, "unexpected EOF".to_string())),
                     }
                 }
-                (End::Eof, it) => return Err((it.pos, "unexpected EOF".to_string())),
+                (Stop::Eof, it) => return Err((it.pos, "unexpected EOF".to_string())),
             }
         }
     }
@@ -527,7 +625,16 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             match it.t {
-                T::Bool | T::CharConst | T::Dot | T::Field | T::Ident | T::Number | T::Nil | T::Str | T::Variable | T::LParen => {
+                T::Bool
+                | T::CharConst
+                | T::Dot
+                | T::Field
+                | T::Ident
+                | T::Number
+                | T::Nil
+                | T::Str
+                | T::Variable
+                | T::LParen => {
                     self.i -= 1;
                     self.command()?;
                     cmds += 1;
@@ -635,14 +742,21 @@ mod tests {
             "{{ define \"x\" }}a{{ end }}{{ template \"x\" . }}",
             "{{ $externalLabels.cluster }} {{ $externalURL }}",
         ] {
-            assert!(check(ok, Dialect::V3).is_ok(), "{ok}: {:?}", check(ok, Dialect::V3));
+            assert!(
+                check(ok, Dialect::V3).is_ok(),
+                "{ok}: {:?}",
+                check(ok, Dialect::V3)
+            );
         }
     }
 
     #[test]
     fn go_messages() {
         assert_eq!(err("{{ .Foo }"), "unexpected \"}\" in operand");
-        assert_eq!(err("{{ nosuchfunc 1 }}"), "function \"nosuchfunc\" not defined");
+        assert_eq!(
+            err("{{ nosuchfunc 1 }}"),
+            "function \"nosuchfunc\" not defined"
+        );
         assert_eq!(err("{{ $nope }}"), "undefined variable \"$nope\"");
         assert_eq!(err("{{ $label.x }}"), "undefined variable \"$label\"");
         assert_eq!(err("{{ end }}"), "unexpected {{end}}");

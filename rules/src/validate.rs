@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::dialect::Dialect;
 use crate::diagnostic::{Diagnostic, Position, Severity};
+use crate::dialect::Dialect;
 use crate::duration::parse_duration;
 use crate::model::{Expr, Group, KeyValue, Rule, RuleFile};
 use crate::names::{is_valid_label_name, is_valid_metric_name};
@@ -100,7 +100,14 @@ impl Ctx<'_> {
         self.pos_in(e.start, e.style, &e.text, offset)
     }
 
-    fn diag(&self, pos: Position, code: &str, msg: String, group: &Group, rule: Option<&Rule>) -> Diagnostic {
+    fn diag(
+        &self,
+        pos: Position,
+        code: &str,
+        msg: String,
+        group: &Group,
+        rule: Option<&Rule>,
+    ) -> Diagnostic {
         let mut d = Diagnostic::new(self.path, pos, Severity::Error, code, msg);
         d.group = Some(group.name.value.clone());
         d.rule = rule.map(|r| r.name().to_string());
@@ -110,7 +117,12 @@ impl Ctx<'_> {
 
 /// `group "G", rule N, "NAME": ` as promtool prefixes rule messages.
 fn prefix(g: &Group, r: &Rule) -> String {
-    format!("group {:?}, rule {}, {:?}: ", g.name.value, r.index, r.name())
+    format!(
+        "group {:?}, rule {}, {:?}: ",
+        g.name.value,
+        r.index,
+        r.name()
+    )
 }
 
 /// Validate a parsed file the way promtool does.
@@ -122,16 +134,18 @@ pub(crate) fn validate(parsed: &Parsed, src: &str, dialect: Dialect) -> Validate
         dialect,
     };
     let mut diags = Vec::new();
-    let mut exprs = Vec::new();
-    let mut templates: HashMap<&str, Result<(), template::TemplateError>> = HashMap::new();
+    let mut items: Vec<(&Group, &Rule)> = Vec::new();
     for doc in &parsed.file.documents {
         let mut seen: HashMap<&str, Position> = HashMap::new();
         for g in &doc.groups {
             validate_group(&ctx, g, &mut seen, &mut diags);
-            for r in &g.rules {
-                exprs.push(validate_rule(&ctx, g, r, &mut templates, &mut diags));
-            }
+            items.extend(g.rules.iter().map(|r| (g, r)));
         }
+    }
+    let mut exprs = Vec::with_capacity(items.len());
+    for (d, e) in validate_rules(&ctx, &items) {
+        diags.extend(d);
+        exprs.push(e);
     }
     duplicates(&ctx, &parsed.file, &mut diags);
     Validated {
@@ -140,14 +154,65 @@ pub(crate) fn validate(parsed: &Parsed, src: &str, dialect: Dialect) -> Validate
     }
 }
 
-fn validate_group<'a>(ctx: &Ctx<'_>, g: &'a Group, seen: &mut HashMap<&'a str, Position>, diags: &mut Vec<Diagnostic>) {
+/// Below this many rules one thread is faster than starting more.
+const PARALLEL_MIN_RULES: usize = 512;
+
+type RuleResult = (Vec<Diagnostic>, Option<Checked>);
+
+/// Validate rules, on several threads for large files; results keep the input order.
+fn validate_rules(ctx: &Ctx<'_>, items: &[(&Group, &Rule)]) -> Vec<RuleResult> {
+    let run = |chunk: &[(&Group, &Rule)]| -> Vec<RuleResult> {
+        let mut templates = HashMap::new();
+        chunk
+            .iter()
+            .map(|(g, r)| {
+                let mut d = Vec::new();
+                let e = validate_rule(ctx, g, r, &mut templates, &mut d);
+                (d, e)
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || items.len() < PARALLEL_MIN_RULES {
+        return run(items);
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|c| s.spawn(move || run(c)))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
+            // A panicking worker would be a bug; fall back to validating its chunk here.
+            out.extend(h.join().unwrap_or_else(|_| run(chunk)));
+        }
+        out
+    })
+}
+
+fn validate_group<'a>(
+    ctx: &Ctx<'_>,
+    g: &'a Group,
+    seen: &mut HashMap<&'a str, Position>,
+    diags: &mut Vec<Diagnostic>,
+) {
     if g.name.value.is_empty() {
-        diags.push(ctx.diag(g.pos, codes::GROUP_NAME_EMPTY, "group name must not be empty".into(), g, None));
+        diags.push(ctx.diag(
+            g.pos,
+            codes::GROUP_NAME_EMPTY,
+            "group name must not be empty".into(),
+            g,
+            None,
+        ));
     } else if let Some(first) = seen.get(g.name.value.as_str()) {
         diags.push(ctx.diag(
             g.pos,
             codes::GROUP_NAME_DUPLICATE,
-            format!("groupname: {:?} is repeated in the same file (first at line {})", g.name.value, first.line),
+            format!(
+                "groupname: {:?} is repeated in the same file (first at line {})",
+                g.name.value, first.line
+            ),
             g,
             None,
         ));
@@ -155,10 +220,16 @@ fn validate_group<'a>(ctx: &Ctx<'_>, g: &'a Group, seen: &mut HashMap<&'a str, P
         seen.insert(&g.name.value, g.pos);
     }
     for (field, v) in [("interval", &g.interval), ("query_offset", &g.query_offset)] {
-        if let Some(v) = v {
-            if let Err(e) = parse_duration(&v.value) {
-                diags.push(ctx.diag(v.pos, codes::DURATION, format!("group {:?}: invalid {field}: {e}", g.name.value), g, None));
-            }
+        if let Some(v) = v
+            && let Err(e) = parse_duration(&v.value)
+        {
+            diags.push(ctx.diag(
+                v.pos,
+                codes::DURATION,
+                format!("group {:?}: invalid {field}: {e}", g.name.value),
+                g,
+                None,
+            ));
         }
     }
     for kv in &g.labels {
@@ -166,7 +237,10 @@ fn validate_group<'a>(ctx: &Ctx<'_>, g: &'a Group, seen: &mut HashMap<&'a str, P
             diags.push(ctx.diag(
                 kv.key.pos,
                 codes::GROUP_LABEL_NAME,
-                format!("group {:?}: invalid label name: {}", g.name.value, kv.key.value),
+                format!(
+                    "group {:?}: invalid label name: {}",
+                    g.name.value, kv.key.value
+                ),
                 g,
                 None,
             ));
@@ -186,13 +260,25 @@ fn validate_rule<'a>(
         diags.push(ctx.diag(pos, code, format!("{p}{msg}"), g, Some(r)));
     };
     match (&r.record, &r.alert) {
-        (Some(rec), Some(_)) => push(rec.pos, codes::RECORD_AND_ALERT, "only one of 'record' and 'alert' must be set".into()),
-        (None, None) => push(r.pos, codes::RECORD_OR_ALERT_MISSING, "one of 'record' or 'alert' must be set".into()),
+        (Some(rec), Some(_)) => push(
+            rec.pos,
+            codes::RECORD_AND_ALERT,
+            "only one of 'record' and 'alert' must be set".into(),
+        ),
+        (None, None) => push(
+            r.pos,
+            codes::RECORD_OR_ALERT_MISSING,
+            "one of 'record' or 'alert' must be set".into(),
+        ),
         _ => {}
     }
     let checked = match &r.expr {
         None => {
-            push(r.pos, codes::EXPR_MISSING, "field 'expr' must be set in rule".into());
+            push(
+                r.pos,
+                codes::EXPR_MISSING,
+                "field 'expr' must be set in rule".into(),
+            );
             None
         }
         Some(e) => match promql::check(&e.text, ctx.dialect) {
@@ -208,25 +294,41 @@ fn validate_rule<'a>(
         },
     };
     for (field, v) in [("for", &r.for_), ("keep_firing_for", &r.keep_firing_for)] {
-        if let Some(v) = v {
-            if let Err(e) = parse_duration(&v.value) {
-                push(v.pos, codes::DURATION, format!("invalid {field}: {e}"));
-            }
+        if let Some(v) = v
+            && let Err(e) = parse_duration(&v.value)
+        {
+            push(v.pos, codes::DURATION, format!("invalid {field}: {e}"));
         }
     }
     if let Some(rec) = &r.record {
         if let Some(pos) = r.annotations_pos {
-            push(pos, codes::RECORD_FIELD, "invalid field 'annotations' in recording rule".into());
+            push(
+                pos,
+                codes::RECORD_FIELD,
+                "invalid field 'annotations' in recording rule".into(),
+            );
         }
         if let Some(v) = &r.for_ {
-            push(v.pos, codes::RECORD_FIELD, "invalid field 'for' in recording rule".into());
+            push(
+                v.pos,
+                codes::RECORD_FIELD,
+                "invalid field 'for' in recording rule".into(),
+            );
         }
         if let Some(v) = &r.keep_firing_for {
-            push(v.pos, codes::RECORD_FIELD, "invalid field 'keep_firing_for' in recording rule".into());
+            push(
+                v.pos,
+                codes::RECORD_FIELD,
+                "invalid field 'keep_firing_for' in recording rule".into(),
+            );
         }
         let name = &rec.value;
         if !is_valid_metric_name(name, ctx.dialect) {
-            push(rec.pos, codes::RECORD_NAME, format!("invalid recording rule name: {name}"));
+            push(
+                rec.pos,
+                codes::RECORD_NAME,
+                format!("invalid recording rule name: {name}"),
+            );
         } else if ctx.dialect == Dialect::V3 && (name.contains('{') || name.contains('}')) {
             push(
                 rec.pos,
@@ -238,13 +340,21 @@ fn validate_rule<'a>(
     for kv in &r.labels {
         let k = &kv.key.value;
         if k == "__name__" || !is_valid_label_name(k, ctx.dialect) {
-            push(kv.key.pos, codes::LABEL_NAME, format!("invalid label name: {k}"));
+            push(
+                kv.key.pos,
+                codes::LABEL_NAME,
+                format!("invalid label name: {k}"),
+            );
         }
     }
     for kv in &r.annotations {
         let k = &kv.key.value;
         if !is_valid_label_name(k, ctx.dialect) {
-            push(kv.key.pos, codes::ANNOTATION_NAME, format!("invalid annotation name: {k}"));
+            push(
+                kv.key.pos,
+                codes::ANNOTATION_NAME,
+                format!("invalid annotation name: {k}"),
+            );
         }
     }
     if r.is_alert() {
@@ -258,7 +368,10 @@ fn validate_rule<'a>(
                     push(
                         template_pos(ctx, kv, e.offset),
                         codes::TEMPLATE,
-                        format!("{kind} {:?}: template: __alert_{alert}:{}: {}", kv.key.value, e.line, e.message),
+                        format!(
+                            "{kind} {:?}: template: __alert_{alert}:{}: {}",
+                            kv.key.value, e.line, e.message
+                        ),
                     );
                 }
             }

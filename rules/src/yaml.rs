@@ -86,9 +86,7 @@ impl Node {
                 value,
                 style: Style::Plain,
                 tag,
-            } => {
-                tag.is_none() && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
-            }
+            } => tag.is_none() && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"),
             _ => false,
         }
     }
@@ -107,7 +105,10 @@ impl Node {
                     if value.parse::<f64>().is_ok() {
                         return "!!float";
                     }
-                    if matches!(value.as_str(), "true" | "false" | "True" | "False" | "TRUE" | "FALSE") {
+                    if matches!(
+                        value.as_str(),
+                        "true" | "false" | "True" | "False" | "TRUE" | "FALSE"
+                    ) {
                         return "!!bool";
                     }
                 }
@@ -349,7 +350,9 @@ pub(crate) fn value_offset_to_pos(
                     advance(c, &mut line, &mut column);
                     break;
                 }
-                Some(c) if budget > 0 && (c.is_whitespace() || c == '\\' || c == '\'' || c == '"') => {
+                Some(c)
+                    if budget > 0 && (c.is_whitespace() || c == '\\' || c == '\'' || c == '"') =>
+                {
                     budget -= 1;
                     s.next();
                     advance(c, &mut line, &mut column);
@@ -359,17 +362,17 @@ pub(crate) fn value_offset_to_pos(
         }
     }
     // Position of the target char itself: skip blanks that precede a visible target.
-    if let Some(t) = value.chars().nth(target_char) {
-        if !t.is_whitespace() {
-            let mut budget = 64usize;
-            while let Some(c) = s.peek().copied() {
-                if c == t || budget == 0 || !(c.is_whitespace() || c == '\\') {
-                    break;
-                }
-                budget -= 1;
-                s.next();
-                advance(c, &mut line, &mut column);
+    if let Some(t) = value.chars().nth(target_char)
+        && !t.is_whitespace()
+    {
+        let mut budget = 64usize;
+        while let Some(c) = s.peek().copied() {
+            if c == t || budget == 0 || !(c.is_whitespace() || c == '\\') {
+                break;
             }
+            budget -= 1;
+            s.next();
+            advance(c, &mut line, &mut column);
         }
     }
     Position::new(line, column)
@@ -404,7 +407,10 @@ mod tests {
         assert_eq!(entries.len(), 2);
         // The alias points at the same node as the anchor.
         assert_eq!(entries[0].1, entries[1].1);
-        assert_eq!(y.node(entries[1].0).unwrap().start.pos(), Position::new(3, 1));
+        assert_eq!(
+            y.node(entries[1].0).unwrap().start.pos(),
+            Position::new(3, 1)
+        );
     }
 
     #[test]
@@ -416,7 +422,10 @@ mod tests {
     #[test]
     fn syntax_error_has_position() {
         let e = Yaml::load("t.yml", "a: 1\n\tb: 2\n").unwrap_err();
-        assert!(matches!(e, Error::Yaml { line: 1, .. } | Error::Yaml { line: 2, .. }), "{e:?}");
+        assert!(
+            matches!(e, Error::Yaml { line: 1, .. } | Error::Yaml { line: 2, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -433,7 +442,9 @@ mod tests {
             .position(|n| matches!(&n.kind, Kind::Scalar { value, .. } if value.contains(needle)))
             .unwrap();
         let node = y.node(id).unwrap();
-        let Kind::Scalar { value, style, .. } = &node.kind else { panic!() };
+        let Kind::Scalar { value, style, .. } = &node.kind else {
+            panic!()
+        };
         let off = value[..value.find(needle).unwrap()].chars().count();
         value_offset_to_pos(src, &line_starts(src), node.start, *style, value, off)
     }
@@ -446,14 +457,20 @@ mod tests {
 
     #[test]
     fn offsets_inside_folded_and_plain() {
-        assert_eq!(pos_of("expr: >-\n  foo\n  bar\n", "bar"), Position::new(3, 3));
+        assert_eq!(
+            pos_of("expr: >-\n  foo\n  bar\n", "bar"),
+            Position::new(3, 3)
+        );
         assert_eq!(pos_of("expr: foo\n  bar\n", "bar"), Position::new(2, 3));
     }
 
     #[test]
     fn offsets_inside_quoted() {
         assert_eq!(pos_of("expr: 'a + b'\n", "b"), Position::new(1, 12));
-        assert_eq!(pos_of("expr: \"x{a=\\\"b\\\"} + c\"\n", "c"), Position::new(1, 21));
+        assert_eq!(
+            pos_of("expr: \"x{a=\\\"b\\\"} + c\"\n", "c"),
+            Position::new(1, 21)
+        );
         assert_eq!(pos_of("expr: 'it''s + d'\n", "d"), Position::new(1, 16));
     }
 }

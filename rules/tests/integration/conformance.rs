@@ -76,12 +76,24 @@ const PROBES: &[(&str, Verdict, Verdict)] = &[
 /// Deliberate differences from promtool 2.42 (see the crate README): (file, promtool's verdict,
 /// ours in both dialects, why).
 const DELIBERATE: &[(&str, Verdict, Verdict, &str)] = &[
-    ("probes/multi_doc.yml", O, E, "promtool checks only the first YAML document; we check all"),
-    ("probes/crd_prometheusrule.yml", E, O, "we read PrometheusRule resources (spec.groups)"),
+    (
+        "probes/multi_doc.yml",
+        O,
+        E,
+        "promtool checks only the first YAML document; we check all",
+    ),
+    (
+        "probes/crd_prometheusrule.yml",
+        E,
+        O,
+        "we read PrometheusRule resources (spec.groups)",
+    ),
 ];
 
 fn read(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -127,9 +139,18 @@ fn deliberate_differences_hold() {
 #[test]
 fn features_yml_known_gap() {
     let diags = check(&read("promtool/features.yml"), Dialect::V3, true);
-    let rules: Vec<_> = diags.iter().map(|d| d.rule.clone().unwrap_or_default()).collect();
-    assert_eq!(rules, vec!["promql-duration-expr", "promql-extended-range-selectors"]);
-    assert_eq!(verdict(&check(&read("promtool/features.yml"), Dialect::V2, true)), E);
+    let rules: Vec<_> = diags
+        .iter()
+        .map(|d| d.rule.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rules,
+        vec!["promql-duration-expr", "promql-extended-range-selectors"]
+    );
+    assert_eq!(
+        verdict(&check(&read("promtool/features.yml"), Dialect::V2, true)),
+        E
+    );
 }
 
 /// Positions: where promtool gives one we agree; where it gives none we give the field's.
@@ -142,13 +163,31 @@ fn positions_match_promtool_or_improve_on_it() {
             .collect()
     };
     // promtool: 5:15 (expr node) and 1:6 inside it: the `rate` call starts the expression.
-    assert_eq!(at("rulefmt/bad_expr.bad.yaml", Dialect::V2), vec![("rules/expr-syntax".into(), 5, 15)]);
-    assert_eq!(at("rulefmt/record_and_alert.bad.yaml", Dialect::V2), vec![("rules/record-and-alert".into(), 4, 17)]);
-    assert_eq!(at("rulefmt/duplicate_grp.bad.yaml", Dialect::V2), vec![("rules/group-name-duplicate".into(), 3, 5)]);
-    assert_eq!(at("probes/empty_group_name.yml", Dialect::V2), vec![("rules/group-name-empty".into(), 2, 5)]);
+    assert_eq!(
+        at("rulefmt/bad_expr.bad.yaml", Dialect::V2),
+        vec![("rules/expr-syntax".into(), 5, 15)]
+    );
+    assert_eq!(
+        at("rulefmt/record_and_alert.bad.yaml", Dialect::V2),
+        vec![("rules/record-and-alert".into(), 4, 17)]
+    );
+    assert_eq!(
+        at("rulefmt/duplicate_grp.bad.yaml", Dialect::V2),
+        vec![("rules/group-name-duplicate".into(), 3, 5)]
+    );
+    assert_eq!(
+        at("probes/empty_group_name.yml", Dialect::V2),
+        vec![("rules/group-name-empty".into(), 2, 5)]
+    );
     // promtool gives no position for these; we point at the value / key / template token.
-    assert_eq!(at("probes/bad_duration.yml", Dialect::V2), vec![("rules/duration".into(), 6, 14)]);
-    assert_eq!(at("rulefmt/invalid_label_name.bad.yaml", Dialect::V2)[0].1, 7);
+    assert_eq!(
+        at("probes/bad_duration.yml", Dialect::V2),
+        vec![("rules/duration".into(), 6, 14)]
+    );
+    assert_eq!(
+        at("rulefmt/invalid_label_name.bad.yaml", Dialect::V2)[0].1,
+        7
+    );
     let t = at("probes/template_errors.yml", Dialect::V2);
     assert_eq!(t.len(), 3);
     assert!(t.contains(&("rules/template".into(), 12, 24)), "{t:?}");
@@ -156,14 +195,20 @@ fn positions_match_promtool_or_improve_on_it() {
     let m = at("probes/multi_error_rule.yml", Dialect::V2);
     assert!(m.contains(&("rules/expr-syntax".into(), 5, 19)), "{m:?}");
     // Unknown fields: promtool gives the line; we add the column.
-    assert_eq!(at("rulefmt/bad_field.bad.yaml", Dialect::V2), vec![("rules/unknown-field".into(), 8, 9)]);
+    assert_eq!(
+        at("rulefmt/bad_field.bad.yaml", Dialect::V2),
+        vec![("rules/unknown-field".into(), 8, 9)]
+    );
 }
 
 /// Messages name group and rule the way promtool does.
 #[test]
 fn messages_follow_promtool() {
     let d = check(&read("rulefmt/record_and_for.bad.yaml"), Dialect::V2, true);
-    assert_eq!(d[0].message, "group \"yolo\", rule 1, \"Hello\": invalid field 'for' in recording rule");
+    assert_eq!(
+        d[0].message,
+        "group \"yolo\", rule 1, \"Hello\": invalid field 'for' in recording rule"
+    );
     let d = check(&read("promtool/rules-bad.yml"), Dialect::V2, true);
     assert_eq!(
         d[0].message,
@@ -175,6 +220,9 @@ fn messages_follow_promtool() {
 #[test]
 fn aliases_are_resolved() {
     let d = check(&read("probes/alias_quirk.yml"), Dialect::V2, true);
-    let errors: Vec<_> = d.iter().filter(|x| x.severity == rules::Severity::Error).collect();
+    let errors: Vec<_> = d
+        .iter()
+        .filter(|x| x.severity == rules::Severity::Error)
+        .collect();
     assert_eq!(errors.len(), 4, "{d:#?}");
 }

@@ -43,14 +43,22 @@ impl Gen {
     }
 }
 
-const METRICS: &[&str] = &["http_requests_total", "node_cpu_seconds_total", "api_errors_total", "rpc_calls_total"];
+const METRICS: &[&str] = &[
+    "http_requests_total",
+    "node_cpu_seconds_total",
+    "api_errors_total",
+    "rpc_calls_total",
+];
 const LABELS: &[&str] = &["job", "instance", "code", "method"];
 const RANGES: &[&str] = &["1m", "5m", "10m", "1h"];
 
 fn valid_file(g: &mut Gen) -> String {
     let mut s = String::from("groups:\n");
     for gi in 0..2 {
-        s.push_str(&format!("  - name: group-{gi}\n    interval: {}\n    rules:\n", g.pick(&["30s", "1m", "2m"])));
+        s.push_str(&format!(
+            "  - name: group-{gi}\n    interval: {}\n    rules:\n",
+            g.pick(&["30s", "1m", "2m"])
+        ));
         for ri in 0..3 {
             let m = g.pick(METRICS);
             let l = g.pick(LABELS);
@@ -58,11 +66,15 @@ fn valid_file(g: &mut Gen) -> String {
             let expr = match g.next() % 4 {
                 0 => format!("sum by ({l}) (rate({m}[{r}]))"),
                 1 => format!("histogram_quantile(0.99, sum by (le, {l}) (rate({m}_bucket[{r}])))"),
-                2 => format!("sum by ({l}) (increase({m}{{code=~\"5..\"}}[{r}])) / sum by ({l}) (increase({m}[{r}]))"),
+                2 => format!(
+                    "sum by ({l}) (increase({m}{{code=~\"5..\"}}[{r}])) / sum by ({l}) (increase({m}[{r}]))"
+                ),
                 _ => format!("max_over_time(rate({m}[{r}])[1h:5m]) offset 1m"),
             };
             if ri % 2 == 0 {
-                s.push_str(&format!("      - record: {l}:{m}:r{gi}{ri}\n        expr: {expr}\n"));
+                s.push_str(&format!(
+                    "      - record: {l}:{m}:r{gi}{ri}\n        expr: {expr}\n"
+                ));
             } else {
                 s.push_str(&format!(
                     "      - alert: Alert{gi}{ri}\n        expr: |\n          {expr}\n          > 0.5\n        for: {}\n        labels:\n          severity: page\n        annotations:\n          summary: \"{{{{ $labels.{l} }}}} at {{{{ $value | humanizePercentage }}}}\"\n",
@@ -78,41 +90,109 @@ fn valid_file(g: &mut Gen) -> String {
 /// occurrence; the kinds cover every promtool check and the PromQL/regex/template corners.
 const MUTATIONS: &[(&str, &str, &str)] = &[
     ("unclosed paren", "expr: sum by", "expr: sum(by"),
-    ("unknown function", "expr: sum by", "expr: nosuch(x) + sum by"),
-    ("newer function", "expr: sum by", "expr: sort_by_label(up, \"a\") + sum by"),
-    ("holt_winters is 2.x", "expr: sum by", "expr: holt_winters(x[5m], 0.5, 0.5) + sum by"),
+    (
+        "unknown function",
+        "expr: sum by",
+        "expr: nosuch(x) + sum by",
+    ),
+    (
+        "newer function",
+        "expr: sum by",
+        "expr: sort_by_label(up, \"a\") + sum by",
+    ),
+    (
+        "holt_winters is 2.x",
+        "expr: sum by",
+        "expr: holt_winters(x[5m], 0.5, 0.5) + sum by",
+    ),
     ("duration as number", "expr: sum by", "expr: 5m + sum by"),
-    ("quoted metric name", "expr: sum by", "expr: {\"my.metric\"} + sum by"),
-    ("range of instant fn", "expr: sum by", "expr: rate(up) + sum by"),
+    (
+        "quoted metric name",
+        "expr: sum by",
+        "expr: {\"my.metric\"} + sum by",
+    ),
+    (
+        "range of instant fn",
+        "expr: sum by",
+        "expr: rate(up) + sum by",
+    ),
     ("bad duration", "for: ", "for: 5x"),
     ("negative interval", "interval: ", "interval: -"),
     ("bad record name", "- record: ", "- record: bad-"),
-    ("record and alert", "- record: ", "- alert: A\n        record: "),
+    (
+        "record and alert",
+        "- record: ",
+        "- alert: A\n        record: ",
+    ),
     ("neither record nor alert", "- record: ", "- recordx: "),
     ("missing expr", "expr: sum by", "exprx: sum by"),
-    ("for on recording rule", "- record: ", "- for: 5m\n        record: "),
+    (
+        "for on recording rule",
+        "- record: ",
+        "- for: 5m\n        record: ",
+    ),
     ("__name__ label", "severity: page", "__name__: page"),
     ("bad label name", "severity: page", "0severity: page"),
     ("bad annotation name", "summary: ", "sum-mary: "),
     ("template undefined var", "$labels.", "$label."),
     ("template unknown func", "humanizePercentage", "nosuchfunc"),
-    ("template unclosed action", "humanizePercentage }}", "humanizePercentage }"),
+    (
+        "template unclosed action",
+        "humanizePercentage }}",
+        "humanizePercentage }",
+    ),
     ("duplicate group", "group-1", "group-0"),
     ("empty group name", "name: group-0", "name: \"\""),
-    ("unknown group field", "    rules:\n", "    limitx: 1\n    rules:\n"),
-    ("group labels are v3", "    rules:\n", "    labels: {a: b}\n    rules:\n"),
-    ("duplicate key", "        expr: sum by", "        expr: up\n        expr: sum by"),
+    (
+        "unknown group field",
+        "    rules:\n",
+        "    limitx: 1\n    rules:\n",
+    ),
+    (
+        "group labels are v3",
+        "    rules:\n",
+        "    labels: {a: b}\n    rules:\n",
+    ),
+    (
+        "duplicate key",
+        "        expr: sum by",
+        "        expr: up\n        expr: sum by",
+    ),
     ("tab indentation", "  - name: group-0", "\t- name: group-0"),
     ("nested repetition regex", "code=~\"5..\"", "code=~\"5**\""),
     ("repeat count 1001", "code=~\"5..\"", "code=~\"5{1001}\""),
-    ("named group (?<n>) in Go 1.19", "code=~\"5..\"", "code=~\"(?<n>5)..\""),
-    ("\\Q..\\E is valid Go", "code=~\"5..\"", "code=~\"\\\\Q5.\\\\E.\""),
+    (
+        "named group (?<n>) in Go 1.19",
+        "code=~\"5..\"",
+        "code=~\"(?<n>5)..\"",
+    ),
+    (
+        "\\Q..\\E is valid Go",
+        "code=~\"5..\"",
+        "code=~\"\\\\Q5.\\\\E.\"",
+    ),
     ("unclosed regex group", "code=~\"5..\"", "code=~\"(5..\""),
-    ("empty-matching selector", "expr: sum by", "expr: count({code=~\".*\"}) + sum by"),
-    ("at out of bounds", "expr: sum by", "expr: up @ 1e100 + sum by"),
+    (
+        "empty-matching selector",
+        "expr: sum by",
+        "expr: count({code=~\".*\"}) + sum by",
+    ),
+    (
+        "at out of bounds",
+        "expr: sum by",
+        "expr: up @ 1e100 + sum by",
+    ),
     ("duplicate rule", "Alert01", "Alert11"),
-    ("valid: limit", "    rules:\n", "    limit: 10\n    rules:\n"),
-    ("valid: keep_firing_for", "for: ", "keep_firing_for: 1m\n        for: "),
+    (
+        "valid: limit",
+        "    rules:\n",
+        "    limit: 10\n    rules:\n",
+    ),
+    (
+        "valid: keep_firing_for",
+        "for: ",
+        "keep_firing_for: 1m\n        for: ",
+    ),
 ];
 
 #[test]
@@ -125,7 +205,10 @@ fn verdicts_agree_with_promtool() {
         let base = valid_file(&mut g);
         let mut variants = vec![("valid".to_string(), base.clone())];
         for (kind, find, replace) in MUTATIONS {
-            assert!(base.contains(find), "mutation {kind:?}: {find:?} not in base file");
+            assert!(
+                base.contains(find),
+                "mutation {kind:?}: {find:?} not in base file"
+            );
             variants.push(((*kind).to_string(), base.replacen(find, replace, 1)));
         }
         for (i, (kind, src)) in variants.iter().enumerate() {

@@ -27,7 +27,10 @@ fn record(name: &str, expr: &str) -> String {
 }
 
 fn codes(src: &str) -> Vec<String> {
-    lint_with(LintConfig::default(), &[("t.yml", src)]).into_iter().map(|d| d.code).collect()
+    lint_with(LintConfig::default(), &[("t.yml", src)])
+        .into_iter()
+        .map(|d| d.code)
+        .collect()
 }
 
 fn has(src: &str, code: &str) -> bool {
@@ -36,18 +39,42 @@ fn has(src: &str, code: &str) -> bool {
 
 #[test]
 fn clean_rules_have_no_findings() {
-    let c = codes(&alert("sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m])) > 1", ""));
+    let c = codes(&alert(
+        "sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m])) > 1",
+        "",
+    ));
     assert!(c.is_empty(), "{c:?}");
-    let c = codes(&record("job:http_requests:rate5m", "sum by (job) (rate(http_requests_total[5m]))"));
+    let c = codes(&record(
+        "job:http_requests:rate5m",
+        "sum by (job) (rate(http_requests_total[5m]))",
+    ));
     assert!(c.is_empty(), "{c:?}");
 }
 
 #[test]
 fn histogram_quantile_without_le() {
     let code = "lint/histogram-quantile-without-le";
-    assert!(has(&record("job:x:p99", "histogram_quantile(0.99, sum by (job) (rate(x_bucket[5m])))"), code));
-    assert!(has(&record("job:x:p99", "histogram_quantile(0.99, sum without (le) (rate(x_bucket[5m])))"), code));
-    assert!(!has(&record("job:x:p99", "histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[5m])))"), code));
+    assert!(has(
+        &record(
+            "job:x:p99",
+            "histogram_quantile(0.99, sum by (job) (rate(x_bucket[5m])))"
+        ),
+        code
+    ));
+    assert!(has(
+        &record(
+            "job:x:p99",
+            "histogram_quantile(0.99, sum without (le) (rate(x_bucket[5m])))"
+        ),
+        code
+    ));
+    assert!(!has(
+        &record(
+            "job:x:p99",
+            "histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[5m])))"
+        ),
+        code
+    ));
 }
 
 #[test]
@@ -55,17 +82,32 @@ fn rate_range_too_short() {
     let code = "lint/rate-range-too-short";
     assert!(has(&record("job:x:rate", "rate(x_total[30s])"), code));
     assert!(!has(&record("job:x:rate", "rate(x_total[1m])"), code));
-    let cfg = LintConfig { scrape_interval_ms: 60_000, ..LintConfig::default() };
-    let d = lint_with(cfg, &[("t.yml", &record("job:x:rate", "rate(x_total[2m])"))]);
+    let cfg = LintConfig {
+        scrape_interval_ms: 60_000,
+        ..LintConfig::default()
+    };
+    let d = lint_with(
+        cfg,
+        &[("t.yml", &record("job:x:rate", "rate(x_total[2m])"))],
+    );
     assert!(d.iter().any(|x| x.code == code));
 }
 
 #[test]
 fn rate_on_non_counter() {
     let code = "lint/rate-on-non-counter";
-    assert!(has(&record("job:x:rate", "rate(node_memory_free_bytes[5m])"), code));
-    assert!(!has(&record("job:x:rate", "rate(http_requests_total[5m])"), code));
-    assert!(!has(&record("job:x:rate", "rate(request_duration_seconds_count[5m])"), code));
+    assert!(has(
+        &record("job:x:rate", "rate(node_memory_free_bytes[5m])"),
+        code
+    ));
+    assert!(!has(
+        &record("job:x:rate", "rate(http_requests_total[5m])"),
+        code
+    ));
+    assert!(!has(
+        &record("job:x:rate", "rate(request_duration_seconds_count[5m])"),
+        code
+    ));
 }
 
 #[test]
@@ -78,12 +120,27 @@ fn counter_without_rate() {
 #[test]
 fn template_label_missing() {
     let code = "lint/template-label-missing";
-    let src = alert("sum by (job) (rate(x_total[5m])) > 1", "          where: \"{{ $labels.instance }}\"\n");
+    let src = alert(
+        "sum by (job) (rate(x_total[5m])) > 1",
+        "          where: \"{{ $labels.instance }}\"\n",
+    );
     let d = lint_with(LintConfig::default(), &[("t.yml", &src)]);
     let f = d.iter().find(|x| x.code == code).expect("finding");
     assert_eq!((f.line, f.column), (12, 18));
-    assert!(!has(&alert("sum by (job, instance) (rate(x_total[5m])) > 1", "          where: \"{{ $labels.instance }}\"\n"), code));
-    assert!(!has(&alert("rate(x_total[5m]) > 1", "          where: \"{{ $labels.instance }}\"\n"), code));
+    assert!(!has(
+        &alert(
+            "sum by (job, instance) (rate(x_total[5m])) > 1",
+            "          where: \"{{ $labels.instance }}\"\n"
+        ),
+        code
+    ));
+    assert!(!has(
+        &alert(
+            "rate(x_total[5m]) > 1",
+            "          where: \"{{ $labels.instance }}\"\n"
+        ),
+        code
+    ));
 }
 
 #[test]
@@ -91,7 +148,9 @@ fn alert_for() {
     let code = "lint/alert-for";
     let no_for = alert("up == 0", "").replace("        for: 5m\n", "");
     assert!(has(&no_for, code));
-    let short = alert("up == 0", "").replace("for: 5m", "for: 30s").replace("  - name: g\n", "  - name: g\n    interval: 1m\n");
+    let short = alert("up == 0", "")
+        .replace("for: 5m", "for: 30s")
+        .replace("  - name: g\n", "  - name: g\n    interval: 1m\n");
     assert!(has(&short, code));
     assert!(!has(&alert("up == 0", ""), code));
 }
@@ -109,15 +168,27 @@ fn alert_no_condition() {
 #[test]
 fn record_name_format() {
     let code = "lint/record-name-format";
-    assert!(has(&record("http_requests_rate", "rate(http_requests_total[5m])"), code));
-    assert!(has(&record("job:http_requests", "rate(http_requests_total[5m])"), code));
-    assert!(!has(&record("job:http_requests:rate5m", "rate(http_requests_total[5m])"), code));
+    assert!(has(
+        &record("http_requests_rate", "rate(http_requests_total[5m])"),
+        code
+    ));
+    assert!(has(
+        &record("job:http_requests", "rate(http_requests_total[5m])"),
+        code
+    ));
+    assert!(!has(
+        &record("job:http_requests:rate5m", "rate(http_requests_total[5m])"),
+        code
+    ));
 }
 
 #[test]
 fn undefined_recorded_series_across_files() {
     let code = "lint/undefined-recorded-series";
-    let user = record("job:errors:ratio5m", "job:errors:rate5m / job:requests:rate5m");
+    let user = record(
+        "job:errors:ratio5m",
+        "job:errors:rate5m / job:requests:rate5m",
+    );
     let defs = "groups:\n  - name: d\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[5m]))\n      - record: job:requests:rate5m\n        expr: sum by (job) (rate(requests_total[5m]))\n";
     let alone = lint_with(LintConfig::default(), &[("a.yml", &user)]);
     assert_eq!(alone.iter().filter(|d| d.code == code).count(), 2);
@@ -130,7 +201,11 @@ fn recording_cycle() {
     let code = "lint/recording-cycle";
     let src = "groups:\n  - name: g\n    rules:\n      - record: a:x:sum\n        expr: b:x:sum + 1\n      - record: b:x:sum\n        expr: a:x:sum + 1\n      - record: c:x:sum\n        expr: a:x:sum\n";
     let d = lint_with(LintConfig::default(), &[("t.yml", src)]);
-    let cyc: Vec<_> = d.iter().filter(|x| x.code == code).map(|x| x.rule.clone().unwrap()).collect();
+    let cyc: Vec<_> = d
+        .iter()
+        .filter(|x| x.code == code)
+        .map(|x| x.rule.clone().unwrap())
+        .collect();
     assert_eq!(cyc, vec!["a:x:sum", "b:x:sum"]);
     assert!(!has(&record("a:x:sum", "sum(x_total)"), code));
 }
@@ -143,12 +218,25 @@ fn required_labels_and_annotations() {
         ..LintConfig::default()
     };
     let d = lint_with(cfg.clone(), &[("t.yml", &alert("up == 0", ""))]);
-    assert!(d.iter().any(|x| x.code == "lint/required-label" && x.message.contains("not one of")));
-    assert!(d.iter().any(|x| x.code == "lint/required-annotation" && x.message.contains("runbook_url")));
-    let ok = alert("up == 0", "          runbook_url: http://x\n").replace("severity: page", "severity: critical");
+    assert!(
+        d.iter()
+            .any(|x| x.code == "lint/required-label" && x.message.contains("not one of"))
+    );
+    assert!(
+        d.iter()
+            .any(|x| x.code == "lint/required-annotation" && x.message.contains("runbook_url"))
+    );
+    let ok = alert("up == 0", "          runbook_url: http://x\n")
+        .replace("severity: page", "severity: critical");
     let d = lint_with(cfg, &[("t.yml", &ok)]);
-    assert!(!d.iter().any(|x| x.code.starts_with("lint/required")), "{d:?}");
-    assert!(has(&alert("up == 0", "").replace("          severity: page\n", "          team: a\n"), "lint/required-label"));
+    assert!(
+        !d.iter().any(|x| x.code.starts_with("lint/required")),
+        "{d:?}"
+    );
+    assert!(has(
+        &alert("up == 0", "").replace("          severity: page\n", "          team: a\n"),
+        "lint/required-label"
+    ));
 }
 
 #[test]
@@ -175,8 +263,20 @@ fn duplicate_alert_across_groups_and_files() {
 #[test]
 fn impossible_vector_matching() {
     let code = "lint/impossible-vector-matching";
-    assert!(has(&alert("sum by (job) (a_total) / on(instance) sum by (instance) (b_total) > 1", ""), code));
-    assert!(!has(&alert("sum by (job) (a_total) / on(job) sum by (job) (b_total) > 1", ""), code));
+    assert!(has(
+        &alert(
+            "sum by (job) (a_total) / on(instance) sum by (instance) (b_total) > 1",
+            ""
+        ),
+        code
+    ));
+    assert!(!has(
+        &alert(
+            "sum by (job) (a_total) / on(job) sum by (job) (b_total) > 1",
+            ""
+        ),
+        code
+    ));
 }
 
 #[test]
@@ -189,13 +289,22 @@ fn group_interval_long() {
 
 #[test]
 fn topk_in_alert() {
-    assert!(has(&alert("topk(3, rate(x_total[5m])) > 1", ""), "lint/topk-in-alert"));
-    assert!(!has(&alert("max(rate(x_total[5m])) > 1", ""), "lint/topk-in-alert"));
+    assert!(has(
+        &alert("topk(3, rate(x_total[5m])) > 1", ""),
+        "lint/topk-in-alert"
+    ));
+    assert!(!has(
+        &alert("max(rate(x_total[5m])) > 1", ""),
+        "lint/topk-in-alert"
+    ));
 }
 
 #[test]
 fn value_in_label() {
-    let src = alert("up == 0", "").replace("severity: page", "severity: page\n          v: \"{{ $value }}\"");
+    let src = alert("up == 0", "").replace(
+        "severity: page",
+        "severity: page\n          v: \"{{ $value }}\"",
+    );
     assert!(has(&src, "lint/value-in-label"));
     assert!(!has(&alert("up == 0", ""), "lint/value-in-label"));
 }
@@ -203,9 +312,27 @@ fn value_in_label() {
 #[test]
 fn label_replace_regex() {
     let code = "lint/label-replace-regex";
-    assert!(has(&record("a:b:c", "label_replace(up, \"x\", \"$1\", \"instance\", \"(\")"), code));
-    assert!(has(&record("a:b:c", "label_replace(up, \"0x\", \"$1\", \"instance\", \"(.*)\")"), code));
-    assert!(!has(&record("a:b:c", "label_replace(up, \"x\", \"$1\", \"instance\", \"(.*):.*\")"), code));
+    assert!(has(
+        &record(
+            "a:b:c",
+            "label_replace(up, \"x\", \"$1\", \"instance\", \"(\")"
+        ),
+        code
+    ));
+    assert!(has(
+        &record(
+            "a:b:c",
+            "label_replace(up, \"0x\", \"$1\", \"instance\", \"(.*)\")"
+        ),
+        code
+    ));
+    assert!(!has(
+        &record(
+            "a:b:c",
+            "label_replace(up, \"x\", \"$1\", \"instance\", \"(.*):.*\")"
+        ),
+        code
+    ));
 }
 
 #[test]
@@ -214,10 +341,17 @@ fn checks_can_be_disabled_globally_per_file_and_per_rule() {
     let src = alert("sum(up)", "");
     let mut cfg = LintConfig::default();
     cfg.disabled.insert(code.to_string());
-    assert!(!lint_with(cfg, &[("t.yml", &src)]).iter().any(|d| d.code == code));
+    assert!(
+        !lint_with(cfg, &[("t.yml", &src)])
+            .iter()
+            .any(|d| d.code == code)
+    );
     let per_file = format!("# rules file/disable {code}\n{src}");
     assert!(!has(&per_file, code));
-    let per_rule = src.replace("      - alert: A\n", &format!("      # rules disable {code}\n      - alert: A\n"));
+    let per_rule = src.replace(
+        "      - alert: A\n",
+        &format!("      # rules disable {code}\n      - alert: A\n"),
+    );
     assert!(!has(&per_rule, code));
 }
 
@@ -228,14 +362,21 @@ fn severity_can_be_overridden() {
         ..LintConfig::default()
     };
     let d = lint_with(cfg, &[("t.yml", &alert("sum(up)", ""))]);
-    assert!(d.iter().any(|x| x.code == "lint/alert-no-condition" && x.is_error()));
+    assert!(
+        d.iter()
+            .any(|x| x.code == "lint/alert-no-condition" && x.is_error())
+    );
 }
 
 #[test]
 fn every_check_is_documented_and_tested_here() {
     let this = include_str!("lint.rs");
     for c in CHECKS {
-        assert!(!c.what.is_empty() && !c.why.is_empty() && !c.fix.is_empty(), "{}", c.code);
+        assert!(
+            !c.what.is_empty() && !c.why.is_empty() && !c.fix.is_empty(),
+            "{}",
+            c.code
+        );
         let tested = this.matches(&format!("\"{}\"", c.code)).count();
         assert!(tested >= 1, "{} has no test", c.code);
     }
