@@ -16,7 +16,12 @@ const BEST_WIDTH: usize = 80;
 
 /// Appends one document (no `---`) to `out`.
 pub(crate) fn emit_document(value: &Value, out: &mut String) {
-    let mut e = Emitter { out, column: 0, whitespace: true, indention: true };
+    let mut e = Emitter {
+        out,
+        column: 0,
+        whitespace: true,
+        indention: true,
+    };
     e.node(value, -1, false, false);
     e.put_break();
 }
@@ -74,7 +79,11 @@ impl Emitter<'_> {
             Value::Object(m) if m.is_empty() => self.indicator("{}", true, false, false),
             Value::Array(a) if a.is_empty() => self.indicator("[]", true, false, false),
             Value::Object(m) => {
-                let inner = if indent < 0 { 0 } else { indent + BEST_INDENT as isize };
+                let inner = if indent < 0 {
+                    0
+                } else {
+                    indent + BEST_INDENT as isize
+                };
                 for (k, val) in sorted_entries(m) {
                     self.write_indent(inner as usize);
                     self.string(k, inner, true);
@@ -105,7 +114,11 @@ impl Emitter<'_> {
     }
 
     fn scalar_indent(indent: isize) -> usize {
-        if indent < 0 { BEST_INDENT } else { indent as usize + BEST_INDENT }
+        if indent < 0 {
+            BEST_INDENT
+        } else {
+            indent as usize + BEST_INDENT
+        }
     }
 
     fn plain(&mut self, s: &str, indent: isize, simple_key: bool) {
@@ -233,13 +246,22 @@ impl Emitter<'_> {
                         self.put(prefix);
                         for shift in (0..width).rev() {
                             let digit = (v >> (shift * 4)) & 0xF;
-                            self.put(char::from_digit(digit, 16).unwrap_or('0').to_ascii_uppercase());
+                            self.put(
+                                char::from_digit(digit, 16)
+                                    .unwrap_or('0')
+                                    .to_ascii_uppercase(),
+                            );
                         }
                     }
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i + 1 != chars.len() {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i != 0
+                    && i + 1 != chars.len()
+                {
                     self.write_indent(indent);
                     if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');
@@ -320,7 +342,11 @@ struct Analysis {
 /// for non-empty values).
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
-        return Analysis { block_plain_allowed: true, single_quoted_allowed: true, block_allowed: false };
+        return Analysis {
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
     }
     let chars: Vec<char> = s.chars().collect();
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
@@ -385,7 +411,11 @@ fn analyze(s: &str) -> Analysis {
         }
         preceded_by_ws = is_blankz(Some(c));
     }
-    let mut a = Analysis { block_plain_allowed: true, single_quoted_allowed: true, block_allowed: true };
+    let mut a = Analysis {
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
     if leading_space || leading_break || trailing_space || trailing_break {
         a.block_plain_allowed = false;
     }
@@ -454,12 +484,16 @@ fn key_less(a: &str, b: &str) -> bool {
         }
         let mut ai = i;
         while ai < ar.len() && digit(ar[ai]) {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && digit(br[bi]) {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
             bi += 1;
         }
         if an != bn {
@@ -497,7 +531,11 @@ pub(crate) fn number_text(n: &Number) -> String {
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub(crate) fn go_format_g(f: f64) -> String {
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{:e}", f.abs());
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -506,7 +544,11 @@ pub(crate) fn go_format_g(f: f64) -> String {
     let sign = if f < 0.0 { "-" } else { "" };
     if exp < -4 || exp >= 6 {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
     } else if exp < 0 {

@@ -17,7 +17,10 @@ pub(crate) trait FileSource {
 }
 
 fn invalid(value: &str, why: &'static str) -> Failure {
-    Failure::InvalidValue { value: value.to_owned(), why }
+    Failure::InvalidValue {
+        value: value.to_owned(),
+        why,
+    }
 }
 
 fn remove_quotes(s: &str) -> &str {
@@ -29,20 +32,15 @@ fn remove_quotes(s: &str) -> &str {
     }
 }
 
-fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k != "."
-        && k != ".."
-        && !k.starts_with("..")
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-}
-
 fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].iter().enumerate() {
             if i <= chunk.len() {
@@ -55,9 +53,10 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
-/// Parses an env file as kustomize does: `KEY=VALUE` lines, `#` comments and blank lines
-/// skipped, a bare `KEY` takes its value from the process environment.
-fn env_pairs(text: &str, file: &str) -> Result<Vec<(String, String)>, Failure> {
+/// Parses an env file as kustomize v5.5 does: `KEY=VALUE` lines, leading blanks dropped, `#`
+/// comments, blank lines and lines with an empty key skipped; a bare `KEY` gets an empty value
+/// (kustomize does not read the process environment).
+fn env_pairs(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let raw = if i == 0 { raw.trim_start_matches('\u{FEFF}') } else { raw };
@@ -65,23 +64,20 @@ fn env_pairs(text: &str, file: &str) -> Result<Vec<(String, String)>, Failure> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = match line.split_once('=') {
-            Some((k, v)) => (k.to_owned(), v.to_owned()),
-            None => (line.to_owned(), std::env::var(line).unwrap_or_default()),
-        };
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(Failure::InvalidValue {
-                value: format!("{file}:{}: {key}", i + 1),
-                why: "not a valid environment variable name",
-            });
+        let (key, value) = line.split_once('=').unwrap_or((line, ""));
+        if key.is_empty() {
+            continue;
         }
-        out.push((key, value));
+        out.push((key.to_owned(), value.to_owned()));
     }
-    Ok(out)
+    out
 }
 
 /// Merges the kustomization-wide options under the generator's own.
-pub(crate) fn effective_options(global: &GeneratorOptions, local: &GeneratorOptions) -> GeneratorOptions {
+pub(crate) fn effective_options(
+    global: &GeneratorOptions,
+    local: &GeneratorOptions,
+) -> GeneratorOptions {
     let merge = |g: &[(String, String)], l: &[(String, String)]| {
         let mut v: Vec<(String, String)> = g.to_vec();
         for (k, val) in l {
@@ -94,7 +90,8 @@ pub(crate) fn effective_options(global: &GeneratorOptions, local: &GeneratorOpti
         labels: merge(&global.labels, &local.labels),
         annotations: merge(&global.annotations, &local.annotations),
         disable_name_suffix_hash: Some(
-            global.disable_name_suffix_hash.unwrap_or(false) || local.disable_name_suffix_hash.unwrap_or(false),
+            global.disable_name_suffix_hash.unwrap_or(false)
+                || local.disable_name_suffix_hash.unwrap_or(false),
         ),
         immutable: Some(global.immutable.unwrap_or(false) || local.immutable.unwrap_or(false)),
     }
@@ -112,40 +109,49 @@ pub(crate) fn generate(
     }
     let mut text: Vec<(String, String)> = Vec::new();
     let mut binary: Vec<(String, String)> = Vec::new();
-    let mut push = |k: String, v: Vec<u8>, text: &mut Vec<(String, String)>| -> Result<(), Failure> {
-        if !valid_key(&k) {
-            return Err(Failure::InvalidValue { value: k, why: "not a valid ConfigMap/Secret key" });
-        }
-        if text.iter().any(|(x, _)| *x == k) || binary.iter().any(|(x, _)| *x == k) {
-            return Err(Failure::InvalidValue { value: k, why: "another key by that name already exists" });
-        }
-        match String::from_utf8(v) {
-            Ok(s) if secret => text.push((k, base64(s.as_bytes()))),
-            Ok(s) => text.push((k, s)),
-            Err(e) if secret => text.push((k, base64(e.as_bytes()))),
-            Err(e) => binary.push((k, base64(e.as_bytes()))),
-        }
-        Ok(())
-    };
+    let mut push =
+        |k: String, v: Vec<u8>, text: &mut Vec<(String, String)>| -> Result<(), Failure> {
+            if text.iter().any(|(x, _)| *x == k) || binary.iter().any(|(x, _)| *x == k) {
+                return Err(Failure::InvalidValue {
+                    value: k,
+                    why: "another key by that name already exists",
+                });
+            }
+            match String::from_utf8(v) {
+                Ok(s) if secret => text.push((k, base64(s.as_bytes()))),
+                Ok(s) => text.push((k, s)),
+                Err(e) if secret => text.push((k, base64(e.as_bytes()))),
+                Err(e) => binary.push((k, base64(e.as_bytes()))),
+            }
+            Ok(())
+        };
     for env in &g.envs {
         let data = files.read(env)?;
         let s = String::from_utf8_lossy(&data);
-        for (k, v) in env_pairs(&s, env)? {
+        for (k, v) in env_pairs(&s) {
             push(k, v.into_bytes(), &mut text)?;
         }
     }
     for lit in &g.literals {
-        let Some((k, v)) = lit.split_once('=') else {
+        let Some((k, v)) = lit.split_once('=').filter(|(k, _)| !k.is_empty()) else {
             return Err(invalid(lit, "invalid literal source, expected key=value"));
         };
-        push(k.to_owned(), remove_quotes(v).as_bytes().to_vec(), &mut text)?;
+        push(
+            k.to_owned(),
+            remove_quotes(v).as_bytes().to_vec(),
+            &mut text,
+        )?;
     }
     for f in &g.files {
         let (key, path) = match f.split_once('=') {
             Some((k, p)) if !k.is_empty() && !p.is_empty() => (k.to_owned(), p),
             Some(_) => return Err(invalid(f, "key or file path is missing")),
             None => {
-                let base = Path::new(f).file_name().and_then(|n| n.to_str()).unwrap_or(f).to_owned();
+                let base = Path::new(f)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(f)
+                    .to_owned();
                 (base, f.as_str())
             }
         };
@@ -166,16 +172,24 @@ pub(crate) fn generate(
     }
     let mut obj = Map::new();
     obj.insert("apiVersion".into(), Value::String("v1".into()));
-    obj.insert("kind".into(), Value::String(if secret { "Secret" } else { "ConfigMap" }.into()));
+    obj.insert(
+        "kind".into(),
+        Value::String(if secret { "Secret" } else { "ConfigMap" }.into()),
+    );
     obj.insert("metadata".into(), Value::Object(meta));
-    if !text.is_empty() {
+    // kustomize always writes `data` for Secrets, only when non-empty for ConfigMaps.
+    if !text.is_empty() || secret {
         obj.insert("data".into(), pairs_object(&text));
     }
     if !binary.is_empty() {
         obj.insert("binaryData".into(), pairs_object(&binary));
     }
     if secret {
-        let t = g.secret_type.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "Opaque".into());
+        let t = g
+            .secret_type
+            .clone()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "Opaque".into());
         obj.insert("type".into(), Value::String(t));
     }
     if opts.immutable == Some(true) {
@@ -187,24 +201,40 @@ pub(crate) fn generate(
 }
 
 fn pairs_object(pairs: &[(String, String)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
 }
 
 /// The suffix kustomize appends: the first 10 hex digits of SHA-256 over Go's JSON encoding of
 /// the kind, an empty name and the data, with `0 1 3 a e` replaced by `g h k m t`.
 pub(crate) fn content_hash(obj: &Value) -> String {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    let empty = Value::Object(Map::new());
     let mut m = Map::new();
     m.insert("kind".into(), Value::String(kind.to_owned()));
     m.insert("name".into(), Value::String(String::new()));
-    m.insert("data".into(), obj.get("data").cloned().unwrap_or(empty));
+    // An absent `data` hashes as the empty string (measured against kustomize v5.5).
+    m.insert("data".into(), obj.get("data").cloned().unwrap_or(Value::String(String::new())));
     if kind == "Secret" {
-        m.insert("type".into(), obj.get("type").cloned().unwrap_or(Value::String(String::new())));
-        if let Some(sd) = obj.get("stringData").filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+        m.insert(
+            "type".into(),
+            obj.get("type")
+                .cloned()
+                .unwrap_or(Value::String(String::new())),
+        );
+        if let Some(sd) = obj
+            .get("stringData")
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
             m.insert("stringData".into(), sd.clone());
         }
-    } else if let Some(bd) = obj.get("binaryData").filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+    } else if let Some(bd) = obj
+        .get("binaryData")
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    {
         m.insert("binaryData".into(), bd.clone());
     }
     let mut json = String::new();
@@ -294,6 +324,7 @@ mod tests {
         assert_eq!(content_hash(&cm), "89g4tffbfk");
         let cm = json!({"kind": "ConfigMap", "data": {"A": "a<b&c>d é"}});
         assert_eq!(content_hash(&cm), "mccm6mhbt5");
+        assert_eq!(content_hash(&json!({"kind": "ConfigMap"})), "6ct58987ht");
     }
 
     #[test]

@@ -108,7 +108,13 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn wrong(field: &str, expected: &'static str, v: &Value) -> FieldError {
-    (field.to_owned(), Failure::WrongType { expected, found: type_name(v) })
+    (
+        field.to_owned(),
+        Failure::WrongType {
+            expected,
+            found: type_name(v),
+        },
+    )
 }
 
 fn string(field: &str, v: &Value) -> Result<String, FieldError> {
@@ -161,13 +167,20 @@ fn string_map(field: &str, v: Option<&Value>) -> Result<Vec<(String, String)>, F
     }
 }
 
-fn object<'a>(field: &str, v: &'a Value, known: &[&str]) -> Result<&'a Map<String, Value>, FieldError> {
+fn object<'a>(
+    field: &str,
+    v: &'a Value,
+    known: &[&str],
+) -> Result<&'a Map<String, Value>, FieldError> {
     let Value::Object(m) = v else {
         return Err(wrong(field, "a mapping", v));
     };
     for k in m.keys() {
         if !known.contains(&k.as_str()) {
-            return Err((format!("{field}.{k}"), Failure::UnknownField { name: k.clone() }));
+            return Err((
+                format!("{field}.{k}"),
+                Failure::UnknownField { name: k.clone() },
+            ));
         }
     }
     Ok(m)
@@ -176,9 +189,11 @@ fn object<'a>(field: &str, v: &'a Value, known: &[&str]) -> Result<&'a Map<Strin
 fn list<'a>(field: &str, v: Option<&'a Value>) -> Result<Vec<(String, &'a Value)>, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => {
-            Ok(items.iter().enumerate().map(|(i, x)| (format!("{field}[{i}]"), x)).collect())
-        }
+        Some(Value::Array(items)) => Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (format!("{field}[{i}]"), x))
+            .collect()),
         Some(v) => Err(wrong(field, "a list", v)),
     }
 }
@@ -187,7 +202,15 @@ fn selector(field: &str, v: &Value) -> Result<Selector, FieldError> {
     let m = object(
         field,
         v,
-        &["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"],
+        &[
+            "group",
+            "version",
+            "kind",
+            "name",
+            "namespace",
+            "labelSelector",
+            "annotationSelector",
+        ],
     )?;
     let f = |k: &str| opt_string(&format!("{field}.{k}"), m.get(k));
     Ok(Selector {
@@ -205,7 +228,16 @@ fn options(field: &str, v: Option<&Value>) -> Result<GeneratorOptions, FieldErro
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(GeneratorOptions::default());
     };
-    let m = object(field, v, &["labels", "annotations", "disableNameSuffixHash", "immutable"])?;
+    let m = object(
+        field,
+        v,
+        &[
+            "labels",
+            "annotations",
+            "disableNameSuffixHash",
+            "immutable",
+        ],
+    )?;
     Ok(GeneratorOptions {
         labels: string_map(&format!("{field}.labels"), m.get("labels"))?,
         annotations: string_map(&format!("{field}.annotations"), m.get("annotations"))?,
@@ -221,9 +253,28 @@ fn generators(field: &str, v: Option<&Value>, secret: bool) -> Result<Vec<Genera
     let mut out = Vec::new();
     for (f, item) in list(field, v)? {
         let known: &[&str] = if secret {
-            &["name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type"]
+            &[
+                "name",
+                "namespace",
+                "behavior",
+                "literals",
+                "files",
+                "envs",
+                "env",
+                "options",
+                "type",
+            ]
         } else {
-            &["name", "namespace", "behavior", "literals", "files", "envs", "env", "options"]
+            &[
+                "name",
+                "namespace",
+                "behavior",
+                "literals",
+                "files",
+                "envs",
+                "env",
+                "options",
+            ]
         };
         let m = object(&f, item, known)?;
         let behavior = match opt_string(&format!("{f}.behavior"), m.get("behavior"))?.as_deref() {
@@ -233,7 +284,10 @@ fn generators(field: &str, v: Option<&Value>, secret: bool) -> Result<Vec<Genera
             Some(other) => {
                 return Err((
                     format!("{f}.behavior"),
-                    Failure::InvalidValue { value: other.to_owned(), why: "must be create, replace or merge" },
+                    Failure::InvalidValue {
+                        value: other.to_owned(),
+                        why: "must be create, replace or merge",
+                    },
                 ));
             }
         };
@@ -256,7 +310,11 @@ fn generators(field: &str, v: Option<&Value>, secret: bool) -> Result<Vec<Genera
     Ok(out)
 }
 
-fn patch_entries(field: &str, v: Option<&Value>, json6902: bool) -> Result<Vec<PatchEntry>, FieldError> {
+fn patch_entries(
+    field: &str,
+    v: Option<&Value>,
+    json6902: bool,
+) -> Result<Vec<PatchEntry>, FieldError> {
     let mut out = Vec::new();
     for (f, item) in list(field, v)? {
         let m = object(&f, item, &["path", "patch", "target", "options"])?;
@@ -266,11 +324,21 @@ fn patch_entries(field: &str, v: Option<&Value>, json6902: bool) -> Result<Vec<P
         };
         let (mut allow_name_change, mut allow_kind_change) = (false, false);
         if let Some(o) = m.get("options").filter(|o| !o.is_null()) {
-            let om = object(&format!("{f}.options"), o, &["allowNameChange", "allowKindChange"])?;
-            allow_name_change =
-                opt_bool(&format!("{f}.options.allowNameChange"), om.get("allowNameChange"))?.unwrap_or(false);
-            allow_kind_change =
-                opt_bool(&format!("{f}.options.allowKindChange"), om.get("allowKindChange"))?.unwrap_or(false);
+            let om = object(
+                &format!("{f}.options"),
+                o,
+                &["allowNameChange", "allowKindChange"],
+            )?;
+            allow_name_change = opt_bool(
+                &format!("{f}.options.allowNameChange"),
+                om.get("allowNameChange"),
+            )?
+            .unwrap_or(false);
+            allow_kind_change = opt_bool(
+                &format!("{f}.options.allowKindChange"),
+                om.get("allowKindChange"),
+            )?
+            .unwrap_or(false);
         }
         let entry = PatchEntry {
             path: opt_string(&format!("{f}.path"), m.get("path"))?,
@@ -285,10 +353,22 @@ fn patch_entries(field: &str, v: Option<&Value>, json6902: bool) -> Result<Vec<P
             } else {
                 "must specify one of patch and path"
             };
-            return Err((f, Failure::InvalidValue { value: String::new(), why }));
+            return Err((
+                f,
+                Failure::InvalidValue {
+                    value: String::new(),
+                    why,
+                },
+            ));
         }
         if json6902 && entry.target.is_none() {
-            return Err((f, Failure::InvalidValue { value: String::new(), why: "a target is required" }));
+            return Err((
+                f,
+                Failure::InvalidValue {
+                    value: String::new(),
+                    why: "a target is required",
+                },
+            ));
         }
         out.push(entry);
     }
@@ -353,7 +433,10 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
         if kind != "Kustomization" && !kind.is_empty() {
             return Err((
                 "kind".into(),
-                Failure::InvalidValue { value: kind, why: "only kind Kustomization can be built" },
+                Failure::InvalidValue {
+                    value: kind,
+                    why: "only kind Kustomization can be built",
+                },
             ));
         }
     }
@@ -375,22 +458,46 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
     };
     k.resources.extend(strings("bases", m.get("bases"))?);
     for (f, item) in list("labels", m.get("labels"))? {
-        let lm = object(&f, item, &["pairs", "includeSelectors", "includeTemplates", "fields"])?;
+        let lm = object(
+            &f,
+            item,
+            &["pairs", "includeSelectors", "includeTemplates", "fields"],
+        )?;
         if lm.contains_key("fields") {
-            return Err((format!("{f}.fields"), Failure::Unsupported { name: "labels.fields".into() }));
+            return Err((
+                format!("{f}.fields"),
+                Failure::Unsupported {
+                    name: "labels.fields".into(),
+                },
+            ));
         }
         k.labels.push(LabelSet {
             pairs: string_map(&format!("{f}.pairs"), lm.get("pairs"))?,
-            include_selectors: opt_bool(&format!("{f}.includeSelectors"), lm.get("includeSelectors"))?
-                .unwrap_or(false),
-            include_templates: opt_bool(&format!("{f}.includeTemplates"), lm.get("includeTemplates"))?
-                .unwrap_or(false),
+            include_selectors: opt_bool(
+                &format!("{f}.includeSelectors"),
+                lm.get("includeSelectors"),
+            )?
+            .unwrap_or(false),
+            include_templates: opt_bool(
+                &format!("{f}.includeTemplates"),
+                lm.get("includeTemplates"),
+            )?
+            .unwrap_or(false),
         });
     }
     for (f, item) in list("images", m.get("images"))? {
-        let im = object(&f, item, &["name", "newName", "newTag", "digest", "tagSuffix"])?;
+        let im = object(
+            &f,
+            item,
+            &["name", "newName", "newTag", "digest", "tagSuffix"],
+        )?;
         if im.contains_key("tagSuffix") {
-            return Err((format!("{f}.tagSuffix"), Failure::Unsupported { name: "images.tagSuffix".into() }));
+            return Err((
+                format!("{f}.tagSuffix"),
+                Failure::Unsupported {
+                    name: "images.tagSuffix".into(),
+                },
+            ));
         }
         k.images.push(Image {
             name: opt_string(&format!("{f}.name"), im.get("name"))?.unwrap_or_default(),

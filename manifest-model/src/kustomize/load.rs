@@ -19,7 +19,11 @@ pub(crate) struct LoadError {
 }
 
 fn at(span: &Span, message: impl Into<String>) -> LoadError {
-    LoadError { line: span.start.line(), column: span.start.col() + 1, message: message.into() }
+    LoadError {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        message: message.into(),
+    }
 }
 
 enum Frame {
@@ -47,7 +51,11 @@ fn child_path(stack: &[Frame]) -> String {
         Some(Frame::Seq { items, path, .. }) => format!("{path}[{}]", items.len()),
         Some(Frame::Map { key, path, .. }) => {
             let k = key.as_ref().map(|(k, _)| k.as_str()).unwrap_or("");
-            if path.is_empty() { k.to_owned() } else { format!("{path}.{k}") }
+            if path.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{path}.{k}")
+            }
         }
     }
 }
@@ -58,7 +66,10 @@ pub(crate) fn load_documents(text: &str, schema: Schema) -> Result<Vec<Value>, L
 }
 
 /// As [`load_documents`], also returning the positions of the first document's fields.
-pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Value>, Positions), LoadError> {
+pub(crate) fn load_with_positions(
+    text: &str,
+    schema: Schema,
+) -> Result<(Vec<Value>, Positions), LoadError> {
     let mut positions: Positions = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
@@ -92,10 +103,17 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
                     return Err(at(&span, "nesting depth limit exceeded"));
                 }
                 let path = child_path(&stack);
-                if docs.is_empty() && !stack.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
+                if docs.is_empty()
+                    && !stack.is_empty()
+                    && matches!(stack.last(), Some(Frame::Seq { .. }))
+                {
                     positions.push((path.clone(), span.start.line(), span.start.col() + 1));
                 }
-                stack.push(Frame::Seq { items: Vec::new(), anchor, path });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                    path,
+                });
                 continue;
             }
             Event::MappingStart(anchor, _) => {
@@ -103,10 +121,19 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
                     return Err(at(&span, "nesting depth limit exceeded"));
                 }
                 let path = child_path(&stack);
-                if docs.is_empty() && !stack.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
+                if docs.is_empty()
+                    && !stack.is_empty()
+                    && matches!(stack.last(), Some(Frame::Seq { .. }))
+                {
                     positions.push((path.clone(), span.start.line(), span.start.col() + 1));
                 }
-                stack.push(Frame::Map { map: Map::new(), key: None, merges: Vec::new(), anchor, path });
+                stack.push(Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    anchor,
+                    path,
+                });
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
@@ -114,7 +141,12 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
                 _ => return Err(at(&span, "unbalanced sequence")),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { mut map, merges, anchor, .. }) => {
+                Some(Frame::Map {
+                    mut map,
+                    merges,
+                    anchor,
+                    ..
+                }) => {
                     for merged in merges {
                         merge_into(&mut map, merged, &span)?;
                     }
@@ -140,12 +172,22 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
                     } else {
                         key_string(&text, style, tag.as_deref(), schema, &span)?
                     };
-                    if let Some(Frame::Map { map, key: slot, path, .. }) = stack.last_mut() {
+                    if let Some(Frame::Map {
+                        map,
+                        key: slot,
+                        path,
+                        ..
+                    }) = stack.last_mut()
+                    {
                         if key != "<<" && map.contains_key(&key) {
                             return Err(at(&span, format!("mapping key {key:?} already defined")));
                         }
                         if docs.is_empty() {
-                            let p = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                            let p = if path.is_empty() {
+                                key.clone()
+                            } else {
+                                format!("{path}.{key}")
+                            };
                             positions.push((p, span.start.line(), span.start.col() + 1));
                         }
                         *slot = Some((key, span));
@@ -155,7 +197,10 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
                 if docs.is_empty() && matches!(stack.last(), Some(Frame::Seq { .. })) {
                     positions.push((child_path(&stack), span.start.line(), span.start.col() + 1));
                 }
-                (scalar_value(&text, style, tag.as_deref(), schema, &span)?, anchor)
+                (
+                    scalar_value(&text, style, tag.as_deref(), schema, &span)?,
+                    anchor,
+                )
             }
         };
         if anchor != 0 {
@@ -164,13 +209,20 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
         match stack.last_mut() {
             None => root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
-            Some(Frame::Map { map, key, merges, .. }) => {
+            Some(Frame::Map {
+                map, key, merges, ..
+            }) => {
                 if let Some((k, kspan)) = key.take() {
                     if k == "<<" && !map.contains_key("<<") {
                         match value {
                             Value::Object(_) => merges.push(value),
                             Value::Array(items) => merges.extend(items),
-                            _ => return Err(at(&kspan, "map merge requires a mapping or a sequence of mappings")),
+                            _ => {
+                                return Err(at(
+                                    &kspan,
+                                    "map merge requires a mapping or a sequence of mappings",
+                                ));
+                            }
                         }
                     } else {
                         map.insert(k, value);
@@ -186,7 +238,10 @@ pub(crate) fn load_with_positions(text: &str, schema: Schema) -> Result<(Vec<Val
 
 fn merge_into(map: &mut Map<String, Value>, merged: Value, span: &Span) -> Result<(), LoadError> {
     let Value::Object(m) = merged else {
-        return Err(at(span, "map merge requires a mapping or a sequence of mappings"));
+        return Err(at(
+            span,
+            "map merge requires a mapping or a sequence of mappings",
+        ));
     };
     for (k, v) in m {
         map.entry(k).or_insert(v);
@@ -226,7 +281,10 @@ fn scalar_value(
     };
     if let Resolved::Float(f) = resolved {
         if !f.is_finite() {
-            return Err(at(span, format!("unsupported value {text:?}: infinity and NaN have no JSON form")));
+            return Err(at(
+                span,
+                format!("unsupported value {text:?}: infinity and NaN have no JSON form"),
+            ));
         }
     }
     scalar::to_json(resolved, text).ok_or_else(|| at(span, format!("unsupported value {text:?}")))

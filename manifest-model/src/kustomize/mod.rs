@@ -49,7 +49,8 @@ use resource::{Id, Resource};
 use scalar::Schema;
 
 /// The file names kustomize looks for, in its order.
-pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Builds kustomization directories.
 #[derive(Debug, Clone, Default)]
@@ -121,13 +122,20 @@ impl Kustomizer {
     /// resources, id conflicts, patch targets not found.
     pub fn build(&self, dir: impl AsRef<Path>) -> Result<Build, Error> {
         let dir = dir.as_ref();
-        let mut ctx = Ctx { allow_outside_root: self.allow_outside_root, stack: Vec::new(), warnings: Vec::new() };
+        let mut ctx = Ctx {
+            allow_outside_root: self.allow_outside_root,
+            stack: Vec::new(),
+            warnings: Vec::new(),
+        };
         let top = canonical(dir).map_err(|reason| err(dir, "", reason))?;
         let (mut resources, kfile) = ctx.accumulate(&top)?;
         finish(&mut resources).map_err(|reason| err(&kfile, "", reason))?;
         let mut ids: Vec<(Id, Value)> = resources.into_iter().map(|r| (r.id(), r.obj)).collect();
         ids.sort_by(|a, b| resource::legacy_order(&a.0, &b.0));
-        Ok(Build { objects: ids.into_iter().map(|(_, o)| o).collect(), warnings: ctx.warnings })
+        Ok(Build {
+            objects: ids.into_iter().map(|(_, o)| o).collect(),
+            warnings: ctx.warnings,
+        })
     }
 
     /// Builds `dir` and returns the YAML text `kubectl kustomize` would print.
@@ -145,11 +153,22 @@ fn err(file: &Path, field: &str, reason: Failure) -> Error {
         Failure::Yaml { line, column, .. } => (Some(*line), Some(*column)),
         _ => (None, None),
     };
-    Error::Kustomize { file: file.to_path_buf(), line, column, field: field.to_owned(), reason }
+    Error::Kustomize {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: field.to_owned(),
+        reason,
+    }
 }
 
 /// `file:line:column: field` as far as known (the prefix of [`Error::Kustomize`]'s message).
-pub(crate) fn locate(file: &Path, line: Option<usize>, column: Option<usize>, field: &str) -> String {
+pub(crate) fn locate(
+    file: &Path,
+    line: Option<usize>,
+    column: Option<usize>,
+    field: &str,
+) -> String {
     let mut s = file.display().to_string();
     if let (Some(l), Some(c)) = (line, column) {
         s.push_str(&format!(":{l}:{c}"));
@@ -192,7 +211,10 @@ impl KFile {
 }
 
 fn canonical(p: &Path) -> Result<PathBuf, Failure> {
-    std::fs::canonicalize(p).map_err(|e| Failure::Read { path: p.to_path_buf(), message: io_message(&e) })
+    std::fs::canonicalize(p).map_err(|e| Failure::Read {
+        path: p.to_path_buf(),
+        message: io_message(&e),
+    })
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -227,28 +249,46 @@ struct Files<'a> {
 impl generate::FileSource for Files<'_> {
     fn read(&self, rel: &str) -> Result<Vec<u8>, Failure> {
         let path = resolve_file(self.dir, rel, self.allow_outside_root)?;
-        std::fs::read(&path).map_err(|e| Failure::Read { path, message: io_message(&e) })
+        std::fs::read(&path).map_err(|e| Failure::Read {
+            path,
+            message: io_message(&e),
+        })
     }
 }
 
 fn resolve_file(dir: &Path, rel: &str, allow_outside: bool) -> Result<PathBuf, Failure> {
     if is_remote(rel) {
-        return Err(Failure::Remote { url: rel.to_owned() });
+        return Err(Failure::Remote {
+            url: rel.to_owned(),
+        });
     }
     let path = canonical(&dir.join(rel))?;
     if !allow_outside && !path.starts_with(dir) {
-        return Err(Failure::OutsideRoot { path, root: dir.to_path_buf() });
+        return Err(Failure::OutsideRoot {
+            path,
+            root: dir.to_path_buf(),
+        });
     }
     Ok(path)
 }
 
 fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::Read { path: path.to_path_buf(), message: io_message(&e) })?;
-    String::from_utf8(bytes).map_err(|_| Failure::Read { path: path.to_path_buf(), message: "not UTF-8 text".into() })
+    let bytes = std::fs::read(path).map_err(|e| Failure::Read {
+        path: path.to_path_buf(),
+        message: io_message(&e),
+    })?;
+    String::from_utf8(bytes).map_err(|_| Failure::Read {
+        path: path.to_path_buf(),
+        message: "not UTF-8 text".into(),
+    })
 }
 
 fn yaml_failure(e: load::LoadError) -> Failure {
-    Failure::Yaml { line: e.line, column: e.column, message: e.message }
+    Failure::Yaml {
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    }
 }
 
 /// kustomize writes label and annotation values back as strings.
@@ -273,9 +313,16 @@ fn load_resources(text: &str) -> Result<Vec<Resource>, Failure> {
     for (i, doc) in docs.into_iter().enumerate() {
         let index = i + 1;
         if !doc.is_object() {
-            return Err(Failure::InvalidResource { index, what: "a mapping at the top" });
+            return Err(Failure::InvalidResource {
+                index,
+                what: "a mapping at the top",
+            });
         }
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         if kind.ends_with("List") {
             if let Some(Value::Array(items)) = doc.get("items") {
                 for item in items {
@@ -290,14 +337,35 @@ fn load_resources(text: &str) -> Result<Vec<Resource>, Failure> {
 }
 
 fn check_resource(mut doc: Value, index: usize) -> Result<Resource, Failure> {
-    if doc.get("apiVersion").and_then(Value::as_str).is_none_or(str::is_empty) {
-        return Err(Failure::InvalidResource { index, what: "apiVersion" });
+    if doc
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(Failure::InvalidResource {
+            index,
+            what: "apiVersion",
+        });
     }
-    if doc.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
-        return Err(Failure::InvalidResource { index, what: "kind" });
+    if doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(Failure::InvalidResource {
+            index,
+            what: "kind",
+        });
     }
-    if doc.pointer("/metadata/name").and_then(Value::as_str).is_none_or(str::is_empty) {
-        return Err(Failure::InvalidResource { index, what: "metadata.name" });
+    if doc
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(Failure::InvalidResource {
+            index,
+            what: "metadata.name",
+        });
     }
     stringify_meta(&mut doc);
     Ok(Resource::new(doc))
@@ -318,12 +386,31 @@ impl Ctx {
     /// Builds one directory without the final steps (hashes, back references, sorting), as
     /// kustomize accumulates bases.
     fn accumulate(&mut self, dir: &Path) -> Result<(Vec<Resource>, PathBuf), Error> {
-        let found: Vec<PathBuf> =
-            KUSTOMIZATION_FILE_NAMES.iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
+        let found: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| p.is_file())
+            .collect();
         let kfile = match found.as_slice() {
             [one] => one.clone(),
-            [] => return Err(err(dir, "", Failure::NoKustomization { dir: dir.to_path_buf() })),
-            _ => return Err(err(dir, "", Failure::MultipleKustomizations { dir: dir.to_path_buf() })),
+            [] => {
+                return Err(err(
+                    dir,
+                    "",
+                    Failure::NoKustomization {
+                        dir: dir.to_path_buf(),
+                    },
+                ));
+            }
+            _ => {
+                return Err(err(
+                    dir,
+                    "",
+                    Failure::MultipleKustomizations {
+                        dir: dir.to_path_buf(),
+                    },
+                ));
+            }
         };
         self.stack.push(dir.to_path_buf());
         let result = self.accumulate_file(dir, &kfile);
@@ -333,10 +420,16 @@ impl Ctx {
 
     fn accumulate_file(&mut self, dir: &Path, kfile: &Path) -> Result<Vec<Resource>, Error> {
         let text = read_text(kfile).map_err(|r| err(kfile, "", r))?;
-        let (docs, positions) =
-            load::load_with_positions(&text, Schema::V11).map_err(|e| err(kfile, "", yaml_failure(e)))?;
-        let kf = KFile { path: kfile.to_path_buf(), positions };
-        let doc = docs.into_iter().next().unwrap_or(Value::Object(serde_json::Map::new()));
+        let (docs, positions) = load::load_with_positions(&text, Schema::V11)
+            .map_err(|e| err(kfile, "", yaml_failure(e)))?;
+        let kf = KFile {
+            path: kfile.to_path_buf(),
+            positions,
+        };
+        let doc = docs
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Object(serde_json::Map::new()));
         let k = kustomization::parse(&doc).map_err(|(field, reason)| kf.err(&field, reason))?;
         for name in &k.deprecated {
             let instead = match *name {
@@ -368,17 +461,30 @@ impl Ctx {
                 append(&mut all, sub).map_err(e(&field))?;
             } else {
                 if !self.allow_outside_root && !path.starts_with(dir) {
-                    return Err(kf.err(&field, Failure::OutsideRoot { path, root: dir.to_path_buf() }));
+                    return Err(kf.err(
+                        &field,
+                        Failure::OutsideRoot {
+                            path,
+                            root: dir.to_path_buf(),
+                        },
+                    ));
                 }
                 let text = read_text(&path).map_err(e(&field))?;
                 let rs = load_resources(&text).map_err(|r| err(&path, &field, r))?;
                 append(&mut all, rs).map_err(e(&field))?;
             }
         }
-        let files = Files { dir, allow_outside_root: self.allow_outside_root };
-        for (gens, secret) in [(&k.config_map_generator, false), (&k.secret_generator, true)] {
+        let files = Files {
+            dir,
+            allow_outside_root: self.allow_outside_root,
+        };
+        for (gens, secret) in [
+            (&k.config_map_generator, false),
+            (&k.secret_generator, true),
+        ] {
             for g in gens {
-                let new = generate::generate(g, secret, &k.generator_options, &files).map_err(e(&g.field))?;
+                let new = generate::generate(g, secret, &k.generator_options, &files)
+                    .map_err(e(&g.field))?;
                 absorb(&mut all, new, g.behavior).map_err(e(&g.field))?;
             }
         }
@@ -386,7 +492,12 @@ impl Ctx {
         Ok(all)
     }
 
-    fn load_patch_docs(&self, dir: &Path, path: Option<&str>, inline: Option<&str>) -> Result<Vec<Value>, Failure> {
+    fn load_patch_docs(
+        &self,
+        dir: &Path,
+        path: Option<&str>,
+        inline: Option<&str>,
+    ) -> Result<Vec<Value>, Failure> {
         let text = match (path, inline) {
             (Some(p), _) => {
                 let file = resolve_file(dir, p, self.allow_outside_root)?;
@@ -398,14 +509,21 @@ impl Ctx {
         load::load_documents(&text, Schema::V3).map_err(yaml_failure)
     }
 
-    fn transform(&self, dir: &Path, kf: &KFile, k: &Kustomization, all: &mut Vec<Resource>) -> Result<(), Error> {
+    fn transform(
+        &self,
+        dir: &Path,
+        kf: &KFile,
+        k: &Kustomization,
+        all: &mut Vec<Resource>,
+    ) -> Result<(), Error> {
         let e = |field: &str| {
             let field = field.to_owned();
             move |reason: Failure| kf.err(&field, reason)
         };
         for (i, entry) in k.patches_strategic_merge.iter().enumerate() {
             let field = format!("patchesStrategicMerge[{i}]");
-            let is_inline = entry.contains('\n') || !dir.join(entry).exists() && entry.contains(':');
+            let is_inline =
+                entry.contains('\n') || !dir.join(entry).exists() && entry.contains(':');
             let docs = if is_inline {
                 self.load_patch_docs(dir, None, Some(entry))
             } else {
@@ -418,13 +536,18 @@ impl Ctx {
         }
         for (i, p) in k.patches.iter().enumerate() {
             let field = format!("patches[{i}]");
-            let docs = self.load_patch_docs(dir, p.path.as_deref(), p.patch.as_deref()).map_err(e(&field))?;
+            let docs = self
+                .load_patch_docs(dir, p.path.as_deref(), p.patch.as_deref())
+                .map_err(e(&field))?;
             match &p.target {
                 None => {
                     if patch::is_json6902(&docs) {
                         return Err(kf.err(
                             &field,
-                            Failure::InvalidValue { value: String::new(), why: "a JSON 6902 patch needs a target" },
+                            Failure::InvalidValue {
+                                value: String::new(),
+                                why: "a JSON 6902 patch needs a target",
+                            },
                         ));
                     }
                     for d in &docs {
@@ -467,16 +590,27 @@ impl Ctx {
         }
         transform::labels(all, &k.common_labels, true, true);
         for set in &k.labels {
-            transform::labels(all, &set.pairs, set.include_selectors, set.include_templates);
+            transform::labels(
+                all,
+                &set.pairs,
+                set.include_selectors,
+                set.include_templates,
+            );
         }
         transform::annotations(all, &k.common_annotations);
         for (i, p) in k.patches_json6902.iter().enumerate() {
             let field = format!("patchesJson6902[{i}]");
-            let docs = self.load_patch_docs(dir, p.path.as_deref(), p.patch.as_deref()).map_err(e(&field))?;
+            let docs = self
+                .load_patch_docs(dir, p.path.as_deref(), p.patch.as_deref())
+                .map_err(e(&field))?;
             let Some(sel) = &p.target else { continue };
             let picked = patch::select(all, sel).map_err(e(&field))?;
             if picked.is_empty() {
-                let id = format!("{:?}/{:?}", sel.kind.as_deref().unwrap_or(""), sel.name.as_deref().unwrap_or(""));
+                let id = format!(
+                    "{:?}/{:?}",
+                    sel.kind.as_deref().unwrap_or(""),
+                    sel.name.as_deref().unwrap_or("")
+                );
                 return Err(kf.err(&field, Failure::TargetNotFound { id }));
             }
             let ops = match docs.as_slice() {
@@ -484,7 +618,9 @@ impl Ctx {
                 _ => {
                     return Err(kf.err(
                         &field,
-                        Failure::Patch { message: "a JSON 6902 patch must be a list of operations".into() },
+                        Failure::Patch {
+                            message: "a JSON 6902 patch must be a list of operations".into(),
+                        },
                     ));
                 }
             };
@@ -535,12 +671,29 @@ fn apply_smp(r: &mut Resource, patch: &Value) -> Result<bool, Failure> {
 }
 
 fn patch_id(patch: &Value) -> Result<Id, Failure> {
-    let name = patch.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-    if name.is_empty() || patch.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
-        return Err(Failure::Patch { message: "a patch without target needs kind and metadata.name".into() });
+    let name = patch
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if name.is_empty()
+        || patch
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    {
+        return Err(Failure::Patch {
+            message: "a patch without target needs kind and metadata.name".into(),
+        });
     }
-    let namespace = patch.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-    Ok(Id { gvk: resource::Gvk::of(patch), name: name.to_owned(), namespace: namespace.to_owned() })
+    let namespace = patch
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Ok(Id {
+        gvk: resource::Gvk::of(patch),
+        name: name.to_owned(),
+        namespace: namespace.to_owned(),
+    })
 }
 
 fn apply_smp_by_id(all: &mut Vec<Resource>, patch: &Value) -> Result<(), Failure> {
@@ -569,7 +722,9 @@ fn apply_smp_by_id(all: &mut Vec<Resource>, patch: &Value) -> Result<(), Failure
 fn absorb(all: &mut Vec<Resource>, new: Resource, behavior: Behavior) -> Result<(), Failure> {
     let id = new.id();
     let pos = all.iter().position(|r| {
-        r.all_ids().iter().any(|x| x.gvk.kind == id.gvk.kind && x.name == id.name)
+        r.all_ids()
+            .iter()
+            .any(|x| x.gvk.kind == id.gvk.kind && x.name == id.name)
             && (id.namespace.is_empty() || r.all_ids().iter().any(|x| x.namespace == id.namespace))
     });
     match (behavior, pos) {
@@ -584,9 +739,11 @@ fn absorb(all: &mut Vec<Resource>, new: Resource, behavior: Behavior) -> Result<
                 let name = old.name().to_owned();
                 let ns = old.namespace().to_owned();
                 old.obj = new.obj;
-                old.metadata_mut().insert("name".into(), Value::String(name));
+                old.metadata_mut()
+                    .insert("name".into(), Value::String(name));
                 if !ns.is_empty() {
-                    old.metadata_mut().insert("namespace".into(), Value::String(ns));
+                    old.metadata_mut()
+                        .insert("namespace".into(), Value::String(ns));
                 }
                 old.needs_hash = new.needs_hash;
             }
@@ -597,7 +754,9 @@ fn absorb(all: &mut Vec<Resource>, new: Resource, behavior: Behavior) -> Result<
                 for key in ["data", "binaryData"] {
                     if let Some(Value::Object(nd)) = new.obj.get(key) {
                         let od = resource::ensure_object(
-                            resource::ensure_object(&mut old.obj).entry(key).or_insert(Value::Null),
+                            resource::ensure_object(&mut old.obj)
+                                .entry(key)
+                                .or_insert(Value::Null),
                         );
                         for (k, v) in nd {
                             od.insert(k.clone(), v.clone());
@@ -607,7 +766,9 @@ fn absorb(all: &mut Vec<Resource>, new: Resource, behavior: Behavior) -> Result<
                 for key in ["labels", "annotations"] {
                     if let Some(Value::Object(nm)) = new.obj.pointer(&format!("/metadata/{key}")) {
                         let nm = nm.clone();
-                        let om = resource::ensure_object(old.metadata_mut().entry(key).or_insert(Value::Null));
+                        let om = resource::ensure_object(
+                            old.metadata_mut().entry(key).or_insert(Value::Null),
+                        );
                         for (k, v) in nm {
                             om.insert(k, v);
                         }

@@ -56,18 +56,46 @@ const OTHER_PATHS: &[(&str, &str, &str)] = &[
     ("Secret", "Ingress", "spec/tls/secretName"),
     ("Secret", "ServiceAccount", "secrets/name"),
     ("Secret", "ServiceAccount", "imagePullSecrets/name"),
-    ("Service", "Ingress", "spec/rules/http/paths/backend/service/name"),
-    ("Service", "Ingress", "spec/rules/http/paths/backend/serviceName"),
+    (
+        "Service",
+        "Ingress",
+        "spec/rules/http/paths/backend/service/name",
+    ),
+    (
+        "Service",
+        "Ingress",
+        "spec/rules/http/paths/backend/serviceName",
+    ),
     ("Service", "Ingress", "spec/defaultBackend/service/name"),
     ("Service", "Ingress", "spec/backend/serviceName"),
     ("Service", "StatefulSet", "spec/serviceName"),
     ("Service", "APIService", "spec/service/name"),
-    ("Service", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service/name"),
-    ("Service", "MutatingWebhookConfiguration", "webhooks/clientConfig/service/name"),
-    ("PersistentVolume", "PersistentVolumeClaim", "spec/volumeName"),
-    ("StorageClass", "PersistentVolumeClaim", "spec/storageClassName"),
+    (
+        "Service",
+        "ValidatingWebhookConfiguration",
+        "webhooks/clientConfig/service/name",
+    ),
+    (
+        "Service",
+        "MutatingWebhookConfiguration",
+        "webhooks/clientConfig/service/name",
+    ),
+    (
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "spec/volumeName",
+    ),
+    (
+        "StorageClass",
+        "PersistentVolumeClaim",
+        "spec/storageClassName",
+    ),
     ("StorageClass", "PersistentVolume", "spec/storageClassName"),
-    ("StorageClass", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName"),
+    (
+        "StorageClass",
+        "StatefulSet",
+        "spec/volumeClaimTemplates/spec/storageClassName",
+    ),
 ];
 
 /// References whose sibling `kind` says which kind they name: (referrer kinds, path to the map).
@@ -84,23 +112,22 @@ struct Target {
     cluster_scoped: bool,
 }
 
-fn find<'a>(targets: &'a [Target], kind: &str, old: &str, referrer_ns: Option<&str>) -> Option<&'a Target> {
+fn find<'a>(
+    targets: &'a [Target],
+    kind: &str,
+    old: &str,
+    referrer_ns: Option<&str>,
+) -> Option<&'a Target> {
     let ns_ok = |t: &Target| match referrer_ns {
         None => true,
         Some(ns) => {
-            t.cluster_scoped || t.namespace == ns || (t.namespace.is_empty() && ns == "default")
+            t.cluster_scoped
+                || t.namespace == ns
+                || (t.namespace.is_empty() && ns == "default")
                 || (ns.is_empty() && t.namespace == "default")
         }
     };
-    let mut found = targets
-        .iter()
-        .filter(|t| t.kind == kind && t.ids.iter().any(|id| id.name == old) && ns_ok(t));
-    let first = found.next()?;
-    // Prefer the object whose current name already is the reference (nothing to rewrite).
-    if first.name == old {
-        return Some(first);
-    }
-    Some(first)
+    targets.iter().find(|t| t.kind == kind && t.ids.iter().any(|id| id.name == old) && ns_ok(t))
 }
 
 fn rewrite(v: &mut Value, targets: &[Target], kind: &str, ns: Option<&str>) {
@@ -137,19 +164,33 @@ pub(crate) fn fix(resources: &mut [Resource]) {
         let ns = r.namespace().to_owned();
         let ns = Some(ns.as_str());
         if let Some((_, spec)) = POD_TEMPLATE_KINDS.iter().find(|(k, _)| *k == kind) {
-            for referral in ["ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim", "PriorityClass"] {
+            for referral in [
+                "ConfigMap",
+                "Secret",
+                "ServiceAccount",
+                "PersistentVolumeClaim",
+                "PriorityClass",
+            ] {
                 for p in pod_spec_paths(referral) {
                     let full = format!("{spec}/{p}");
                     let segs: Vec<&str> = full.split('/').collect();
-                    let referral_ns = if referral == "PriorityClass" { None } else { ns };
-                    visit_path(&mut r.obj, &segs, false, &mut |v| rewrite(v, &targets, referral, referral_ns));
+                    let referral_ns = if referral == "PriorityClass" {
+                        None
+                    } else {
+                        ns
+                    };
+                    visit_path(&mut r.obj, &segs, false, &mut |v| {
+                        rewrite(v, &targets, referral, referral_ns)
+                    });
                 }
             }
         }
         for (referral, referrer, path) in OTHER_PATHS {
             if *referrer == kind {
                 let segs: Vec<&str> = path.split('/').collect();
-                visit_path(&mut r.obj, &segs, false, &mut |v| rewrite(v, &targets, referral, ns));
+                visit_path(&mut r.obj, &segs, false, &mut |v| {
+                    rewrite(v, &targets, referral, ns)
+                });
             }
         }
         for (kinds, path) in KINDED_REFS {
@@ -161,7 +202,11 @@ pub(crate) fn fix(resources: &mut [Resource]) {
                         return;
                     };
                     if let Some(name) = v.get_mut("name") {
-                        let scope = if cluster || k == "ClusterRole" { None } else { ns };
+                        let scope = if cluster || k == "ClusterRole" {
+                            None
+                        } else {
+                            ns
+                        };
                         rewrite(name, &targets, &k, scope);
                     }
                 });
@@ -173,13 +218,21 @@ pub(crate) fn fix(resources: &mut [Resource]) {
                     if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
                         continue;
                     }
-                    let name = s.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
-                    let sns = s.get("namespace").and_then(Value::as_str).map(str::to_owned);
+                    let name = s
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    let sns = s
+                        .get("namespace")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
                     let hit = targets.iter().find(|t| {
                         t.kind == "ServiceAccount"
                             && t.ids.iter().any(|id| id.name == name)
                             && t.ids.first().is_some_and(|org| {
-                                sns.as_deref().is_none_or(|n| resource::ns_eq(n, &org.namespace))
+                                sns.as_deref()
+                                    .is_none_or(|n| resource::ns_eq(n, &org.namespace))
                             })
                     });
                     if let (Some(t), Value::Object(m)) = (hit, s) {

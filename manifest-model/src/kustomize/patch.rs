@@ -7,21 +7,30 @@ use super::kustomization::Selector;
 use super::resource::Resource;
 
 fn fail(message: impl Into<String>) -> Failure {
-    Failure::Patch { message: message.into() }
+    Failure::Patch {
+        message: message.into(),
+    }
 }
 
 /// The merge key of a list field, from the Kubernetes patch-merge keys (or, as kustomize does
 /// for lists it has no schema for, the first key every element carries).
 fn merge_key(field: &str, orig: &[Value], patch: &[Value]) -> Option<&'static str> {
     let all_have = |k: &str| {
-        orig.iter().chain(patch.iter()).all(|e| e.get(k).is_some() || e.get("$patch").is_some())
+        orig.iter()
+            .chain(patch.iter())
+            .all(|e| e.get(k).is_some() || e.get("$patch").is_some())
     };
     let all_maps = orig.iter().chain(patch.iter()).all(Value::is_object);
     if !all_maps {
         return None;
     }
     let known: Option<&'static str> = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
         | "resourceClaims" => Some("name"),
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
@@ -37,9 +46,17 @@ fn merge_key(field: &str, orig: &[Value], patch: &[Value]) -> Option<&'static st
     if let Some(k) = known {
         return all_have(k).then_some(k);
     }
-    ["mountPath", "devicePath", "ip", "type", "topologyKey", "name", "containerPort"]
-        .into_iter()
-        .find(|k| all_have(k))
+    [
+        "mountPath",
+        "devicePath",
+        "ip",
+        "type",
+        "topologyKey",
+        "name",
+        "containerPort",
+    ]
+    .into_iter()
+    .find(|k| all_have(k))
 }
 
 fn directive(v: &Value) -> Option<&str> {
@@ -124,7 +141,11 @@ fn strip_directives(v: &mut Value) {
 
 fn merge_lists(field: &str, orig: &mut Vec<Value>, patch: &[Value]) {
     if patch.iter().any(|p| directive(p) == Some("replace")) {
-        *orig = patch.iter().filter(|p| directive(p) != Some("replace")).cloned().collect();
+        *orig = patch
+            .iter()
+            .filter(|p| directive(p) != Some("replace"))
+            .cloned()
+            .collect();
         return;
     }
     let Some(key) = merge_key(field, orig, patch) else {
@@ -226,7 +247,11 @@ fn add(doc: &mut Value, path: &str, value: Value) -> Result<(), Failure> {
             m.insert(last.clone(), value);
         }
         Value::Array(a) => {
-            let i = if last == "-" { a.len() } else { index(last, a.len() + 1, path)? };
+            let i = if last == "-" {
+                a.len()
+            } else {
+                index(last, a.len() + 1, path)?
+            };
             a.insert(i, value);
         }
         _ => return Err(fail(format!("path {path:?} not found"))),
@@ -247,7 +272,9 @@ fn remove(doc: &mut Value, path: &str) -> Result<Value, Failure> {
         return Err(fail("cannot remove the whole document"));
     };
     match parent(doc, init, path)? {
-        Value::Object(m) => m.remove(last).ok_or_else(|| fail(format!("path {path:?} not found"))),
+        Value::Object(m) => m
+            .remove(last)
+            .ok_or_else(|| fail(format!("path {path:?} not found"))),
         Value::Array(a) => {
             let i = index(last, a.len(), path)?;
             Ok(a.remove(i))
@@ -265,7 +292,11 @@ pub(crate) fn json6902(doc: &mut Value, ops: &Value) -> Result<(), Failure> {
         let s = |k: &str| op.get(k).and_then(Value::as_str).map(str::to_owned);
         let name = s("op").ok_or_else(|| fail(format!("operation {i} has no op")))?;
         let path = s("path").ok_or_else(|| fail(format!("operation {i} has no path")))?;
-        let value = || op.get("value").cloned().ok_or_else(|| fail(format!("operation {i} has no value")));
+        let value = || {
+            op.get("value")
+                .cloned()
+                .ok_or_else(|| fail(format!("operation {i} has no value")))
+        };
         match name.as_str() {
             "add" => add(doc, &path, value()?)?,
             "remove" => {
@@ -277,7 +308,11 @@ pub(crate) fn json6902(doc: &mut Value, ops: &Value) -> Result<(), Failure> {
             }
             "move" | "copy" => {
                 let from = s("from").ok_or_else(|| fail(format!("operation {i} has no from")))?;
-                let v = if name == "move" { remove(doc, &from)? } else { get(doc, &from)? };
+                let v = if name == "move" {
+                    remove(doc, &from)?
+                } else {
+                    get(doc, &from)?
+                };
                 add(doc, &path, v)?;
             }
             "test" => {
@@ -302,7 +337,10 @@ enum Req {
 }
 
 fn parse_selector(s: &str) -> Result<Vec<Req>, Failure> {
-    let bad = || Failure::InvalidValue { value: s.to_owned(), why: "not a valid label selector" };
+    let bad = || Failure::InvalidValue {
+        value: s.to_owned(),
+        why: "not a valid label selector",
+    };
     let mut parts = Vec::new();
     let mut depth = 0;
     let mut cur = String::new();
@@ -322,7 +360,11 @@ fn parse_selector(s: &str) -> Result<Vec<Req>, Failure> {
     let mut reqs = Vec::new();
     for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let set = |rest: &str| -> Result<Vec<String>, Failure> {
-            let inner = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(bad)?;
+            let inner = rest
+                .trim()
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .ok_or_else(bad)?;
             Ok(inner.split(',').map(|v| v.trim().to_owned()).collect())
         };
         if let Some(k) = p.strip_prefix('!') {
@@ -363,7 +405,10 @@ fn anchored(field: &str, pattern: &Option<String>) -> Result<Option<regex::Regex
         None | Some("") => Ok(None),
         Some(p) => regex::Regex::new(&format!("^(?:{p})$"))
             .map(Some)
-            .map_err(|_| Failure::InvalidValue { value: p.to_owned(), why: leak_field(field) }),
+            .map_err(|_| Failure::InvalidValue {
+                value: p.to_owned(),
+                why: leak_field(field),
+            }),
     }
 }
 
@@ -384,20 +429,38 @@ pub(crate) fn select(resources: &[Resource], sel: &Selector) -> Result<Vec<usize
     let kind = anchored("kind", &sel.kind)?;
     let name = anchored("name", &sel.name)?;
     let namespace = anchored("namespace", &sel.namespace)?;
-    let labels = sel.label_selector.as_deref().map(parse_selector).transpose()?;
-    let annotations = sel.annotation_selector.as_deref().map(parse_selector).transpose()?;
+    let labels = sel
+        .label_selector
+        .as_deref()
+        .map(parse_selector)
+        .transpose()?;
+    let annotations = sel
+        .annotation_selector
+        .as_deref()
+        .map(parse_selector)
+        .transpose()?;
     let ok = |re: &Option<regex::Regex>, s: &str| re.as_ref().is_none_or(|r| r.is_match(s));
     let mut out = Vec::new();
     for (i, r) in resources.iter().enumerate() {
         let ids = r.all_ids();
         let Some(cur) = ids.last() else { continue };
-        if !(ok(&group, &cur.gvk.group) && ok(&version, &cur.gvk.version) && ok(&kind, &cur.gvk.kind)) {
+        if !(ok(&group, &cur.gvk.group)
+            && ok(&version, &cur.gvk.version)
+            && ok(&kind, &cur.gvk.kind))
+        {
             continue;
         }
-        if !ids.iter().any(|id| ok(&name, &id.name)) || !ids.iter().any(|id| ok(&namespace, &id.namespace)) {
+        if !ids.iter().any(|id| ok(&name, &id.name))
+            || !ids.iter().any(|id| ok(&namespace, &id.namespace))
+        {
             continue;
         }
-        let meta = |k: &str| r.obj.get("metadata").and_then(|m| m.get(k)).and_then(Value::as_object);
+        let meta = |k: &str| {
+            r.obj
+                .get("metadata")
+                .and_then(|m| m.get(k))
+                .and_then(Value::as_object)
+        };
         if let Some(reqs) = &labels {
             if !selector_matches(reqs, meta("labels")) {
                 continue;
@@ -423,10 +486,20 @@ mod tests {
         let mut d = json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b"}], "tls": [1]}});
         let p = json!({"spec": {"containers": [{"name": "a", "image": "y"}, {"name": "b", "$patch": "delete"}, {"name": "c"}], "tls": null}});
         assert!(strategic_merge(&mut d, &p).unwrap());
-        assert_eq!(d, json!({"spec": {"containers": [{"name": "a", "image": "y"}, {"name": "c"}]}}));
+        assert_eq!(
+            d,
+            json!({"spec": {"containers": [{"name": "a", "image": "y"}, {"name": "c"}]}})
+        );
         let mut d = json!({"env": [{"name": "A"}, {"name": "B"}]});
-        strategic_merge(&mut d, &json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}]})).unwrap();
-        assert_eq!(d, json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}, {"name": "A"}]}));
+        strategic_merge(
+            &mut d,
+            &json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            json!({"env": [{"name": "C"}, {"name": "B", "value": "b"}, {"name": "A"}]})
+        );
     }
 
     #[test]

@@ -20,13 +20,32 @@ impl Gvk {
             Some((g, v)) => (g.to_owned(), v.to_owned()),
             None => (String::new(), api.to_owned()),
         };
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
-        Gvk { group, version, kind }
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        Gvk {
+            group,
+            version,
+            kind,
+        }
     }
 
     fn sort_string(&self) -> String {
-        let or = |s: &str, d: &str| if s.is_empty() { d.to_owned() } else { s.to_owned() };
-        format!("{}_{}_{}", or(&self.group, "~G"), or(&self.version, "~V"), or(&self.kind, "~K"))
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        format!(
+            "{}_{}_{}",
+            or(&self.group, "~G"),
+            or(&self.version, "~V"),
+            or(&self.kind, "~K")
+        )
     }
 
     /// Whether kustomize treats the kind as cluster-scoped (no namespace).
@@ -70,7 +89,13 @@ pub(crate) struct Id {
 }
 
 pub(crate) fn ns_eq(a: &str, b: &str) -> bool {
-    let norm = |s: &str| if s.is_empty() { "default".to_owned() } else { s.to_owned() };
+    let norm = |s: &str| {
+        if s.is_empty() {
+            "default".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
     norm(a) == norm(b)
 }
 
@@ -91,9 +116,21 @@ impl Id {
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let g = if self.gvk.group.is_empty() { "[noGrp]" } else { &self.gvk.group };
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
-        write!(f, "{}.{}.{}/{}.{}", self.gvk.kind, self.gvk.version, g, self.name, ns)
+        let g = if self.gvk.group.is_empty() {
+            "[noGrp]"
+        } else {
+            &self.gvk.group
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            self.gvk.kind, self.gvk.version, g, self.name, ns
+        )
     }
 }
 
@@ -109,19 +146,33 @@ pub(crate) struct Resource {
 
 impl Resource {
     pub(crate) fn new(obj: Value) -> Resource {
-        Resource { obj, prev: Vec::new(), needs_hash: false }
+        Resource {
+            obj,
+            prev: Vec::new(),
+            needs_hash: false,
+        }
     }
 
     pub(crate) fn id(&self) -> Id {
-        Id { gvk: Gvk::of(&self.obj), name: self.name().to_owned(), namespace: self.namespace().to_owned() }
+        Id {
+            gvk: Gvk::of(&self.obj),
+            name: self.name().to_owned(),
+            namespace: self.namespace().to_owned(),
+        }
     }
 
     pub(crate) fn name(&self) -> &str {
-        self.obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+        self.obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub(crate) fn namespace(&self) -> &str {
-        self.obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("")
+        self.obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub(crate) fn kind(&self) -> &str {
@@ -137,7 +188,10 @@ impl Resource {
 
     pub(crate) fn metadata_mut(&mut self) -> &mut Map<String, Value> {
         let obj = ensure_object(&mut self.obj);
-        ensure_object(obj.entry("metadata").or_insert_with(|| Value::Object(Map::new())))
+        ensure_object(
+            obj.entry("metadata")
+                .or_insert_with(|| Value::Object(Map::new())),
+        )
     }
 
     /// Renames (recording the old id) when the name changes.
@@ -145,7 +199,8 @@ impl Resource {
         if name != self.name() {
             let old = self.id();
             self.prev.push(old);
-            self.metadata_mut().insert("name".into(), Value::String(name));
+            self.metadata_mut()
+                .insert("name".into(), Value::String(name));
         }
     }
 
@@ -153,7 +208,8 @@ impl Resource {
         if ns != self.namespace() {
             let old = self.id();
             self.prev.push(old);
-            self.metadata_mut().insert("namespace".into(), Value::String(ns.to_owned()));
+            self.metadata_mut()
+                .insert("namespace".into(), Value::String(ns.to_owned()));
         }
     }
 }
@@ -199,7 +255,10 @@ const ORDER_FIRST: &[&str] = &[
     "PodDisruptionBudget",
 ];
 
-const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn kind_rank(kind: &str) -> i64 {
     if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
@@ -215,6 +274,14 @@ fn kind_rank(kind: &str) -> i64 {
 pub(crate) fn legacy_order(a: &Id, b: &Id) -> Ordering {
     let ka = (kind_rank(&a.gvk.kind), a.gvk.sort_string());
     let kb = (kind_rank(&b.gvk.kind), b.gvk.sort_string());
-    let ns = |s: &str| if s.is_empty() { "~X".to_owned() } else { s.to_owned() };
-    ka.cmp(&kb).then_with(|| ns(&a.namespace).cmp(&ns(&b.namespace))).then_with(|| a.name.cmp(&b.name))
+    let ns = |s: &str| {
+        if s.is_empty() {
+            "~X".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    ka.cmp(&kb)
+        .then_with(|| ns(&a.namespace).cmp(&ns(&b.namespace)))
+        .then_with(|| a.name.cmp(&b.name))
 }

@@ -34,7 +34,9 @@ fn in_map(s: &str, schema: Schema) -> Option<Resolved> {
         "true" | "True" | "TRUE" => Some(Resolved::Bool(true)),
         "false" | "False" | "FALSE" => Some(Resolved::Bool(false)),
         ".nan" | ".NaN" | ".NAN" => Some(Resolved::Float(f64::NAN)),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Some(Resolved::Float(f64::INFINITY)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            Some(Resolved::Float(f64::INFINITY))
+        }
         "-.inf" | "-.Inf" | "-.INF" => Some(Resolved::Float(f64::NEG_INFINITY)),
         _ if schema == Schema::V11 => match s {
             "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(Resolved::Bool(true)),
@@ -226,7 +228,9 @@ fn timestamp(s: &str) -> Option<String> {
         if p.i == start {
             return None;
         }
-        frac = s[start..p.i.min(start + 9)].trim_end_matches('0').to_owned();
+        frac = s[start..p.i.min(start + 9)]
+            .trim_end_matches('0')
+            .to_owned();
     }
     let zone = if zoned {
         match p.next()? {
@@ -249,7 +253,11 @@ fn timestamp(s: &str) -> Option<String> {
     if p.i != b.len() {
         return None;
     }
-    let frac = if frac.is_empty() { frac } else { format!(".{frac}") };
+    let frac = if frac.is_empty() {
+        frac
+    } else {
+        format!(".{frac}")
+    };
     Some(format!("{date}T{hour:02}:{min:02}:{sec:02}{frac}{zone}"))
 }
 
@@ -278,7 +286,10 @@ impl Cursor<'_> {
         if self.i - start < min {
             return None;
         }
-        std::str::from_utf8(self.b.get(start..self.i)?).ok()?.parse().ok()
+        std::str::from_utf8(self.b.get(start..self.i)?)
+            .ok()?
+            .parse()
+            .ok()
     }
 }
 

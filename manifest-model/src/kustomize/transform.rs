@@ -8,7 +8,12 @@ use super::resource::{Resource, ensure_object};
 
 /// Visits the values at a `/`-separated path, descending into every element of lists met on the
 /// way. With `create`, missing maps along the path (and the final key) are created.
-pub(crate) fn visit_path(v: &mut Value, path: &[&str], create: bool, f: &mut dyn FnMut(&mut Value)) {
+pub(crate) fn visit_path(
+    v: &mut Value,
+    path: &[&str],
+    create: bool,
+    f: &mut dyn FnMut(&mut Value),
+) {
     if let Value::Array(items) = v {
         for item in items {
             visit_path(item, path, create, f);
@@ -36,7 +41,14 @@ pub(crate) fn visit_path(v: &mut Value, path: &[&str], create: bool, f: &mut dyn
     }
 }
 
-const WORKLOADS: &[&str] = &["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "ReplicationController"];
+const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "ReplicationController",
+];
 
 /// Sets the namespace of namespaced objects and renames `Namespace` objects.
 pub(crate) fn namespace(resources: &mut [Resource], ns: &str) -> Result<(), Failure> {
@@ -96,15 +108,50 @@ fn add_pairs(target: &mut Value, pairs: &[(String, String)]) {
 const LABEL_PATHS: &[(&[&str], &str, bool, bool)] = &[
     (&["Service"], "spec/selector", true, true),
     (&["ReplicationController"], "spec/selector", true, true),
-    (&["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"], "spec/selector/matchLabels", true, true),
+    (
+        &["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"],
+        "spec/selector/matchLabels",
+        true,
+        true,
+    ),
     (&["Job"], "spec/selector/matchLabels", false, true),
-    (&["CronJob"], "spec/jobTemplate/spec/selector/matchLabels", false, true),
-    (&["PodDisruptionBudget"], "spec/selector/matchLabels", false, true),
-    (&["NetworkPolicy"], "spec/podSelector/matchLabels", false, true),
-    (&["NetworkPolicy"], "spec/ingress/from/podSelector/matchLabels", false, true),
-    (&["NetworkPolicy"], "spec/egress/to/podSelector/matchLabels", false, true),
+    (
+        &["CronJob"],
+        "spec/jobTemplate/spec/selector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        &["PodDisruptionBudget"],
+        "spec/selector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        &["NetworkPolicy"],
+        "spec/podSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        &["NetworkPolicy"],
+        "spec/ingress/from/podSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        &["NetworkPolicy"],
+        "spec/egress/to/podSelector/matchLabels",
+        false,
+        true,
+    ),
     (WORKLOADS, "spec/template/metadata/labels", true, false),
-    (WORKLOADS, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false, true),
+    (
+        WORKLOADS,
+        "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+        false,
+        true,
+    ),
     (
         WORKLOADS,
         "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
@@ -129,14 +176,34 @@ const LABEL_PATHS: &[(&[&str], &str, bool, bool)] = &[
         false,
         true,
     ),
-    (&["CronJob"], "spec/jobTemplate/metadata/labels", true, false),
-    (&["CronJob"], "spec/jobTemplate/spec/template/metadata/labels", true, false),
-    (&["StatefulSet"], "spec/volumeClaimTemplates/metadata/labels", true, false),
+    (
+        &["CronJob"],
+        "spec/jobTemplate/metadata/labels",
+        true,
+        false,
+    ),
+    (
+        &["CronJob"],
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+        false,
+    ),
+    (
+        &["StatefulSet"],
+        "spec/volumeClaimTemplates/metadata/labels",
+        true,
+        false,
+    ),
 ];
 
 /// Adds labels to metadata and, with `selectors`, to selectors and pod templates; with only
 /// `templates`, to pod templates too.
-pub(crate) fn labels(resources: &mut [Resource], pairs: &[(String, String)], selectors: bool, templates: bool) {
+pub(crate) fn labels(
+    resources: &mut [Resource],
+    pairs: &[(String, String)],
+    selectors: bool,
+    templates: bool,
+) {
     if pairs.is_empty() {
         return;
     }
@@ -148,7 +215,11 @@ pub(crate) fn labels(resources: &mut [Resource], pairs: &[(String, String)], sel
             if !kinds.contains(&kind.as_str()) {
                 continue;
             }
-            let wanted = if *is_selector { selectors } else { selectors || templates };
+            let wanted = if *is_selector {
+                selectors
+            } else {
+                selectors || templates
+            };
             if !wanted {
                 continue;
             }
@@ -165,7 +236,9 @@ fn path_exists(v: &Value, segs: &[&str]) -> bool {
     match (v, segs.split_first()) {
         (_, None) => true,
         (Value::Array(items), _) => items.iter().any(|i| path_exists(i, segs)),
-        (Value::Object(m), Some((first, rest))) => m.get(*first).is_some_and(|c| path_exists(c, rest)),
+        (Value::Object(m), Some((first, rest))) => {
+            m.get(*first).is_some_and(|c| path_exists(c, rest))
+        }
         _ => false,
     }
 }
@@ -182,7 +255,10 @@ pub(crate) fn annotations(resources: &mut [Resource], pairs: &[(String, String)]
         let paths: &[&str] = if WORKLOADS.contains(&kind.as_str()) {
             &["spec/template/metadata/annotations"]
         } else if kind == "CronJob" {
-            &["spec/jobTemplate/metadata/annotations", "spec/jobTemplate/spec/template/metadata/annotations"]
+            &[
+                "spec/jobTemplate/metadata/annotations",
+                "spec/jobTemplate/spec/template/metadata/annotations",
+            ]
         } else {
             &[]
         };
@@ -242,7 +318,9 @@ fn images_in(v: &mut Value, images: &[Image]) {
                     if let Value::Array(items) = child {
                         for c in items.iter_mut() {
                             if let Some(Value::String(image)) = c.get_mut("image") {
-                                if let Some(img) = images.iter().find(|i| image_matches(image, &i.name)) {
+                                if let Some(img) =
+                                    images.iter().find(|i| image_matches(image, &i.name))
+                                {
                                     *image = update_image(image, img);
                                 }
                             }
@@ -267,21 +345,35 @@ pub(crate) fn images(resources: &mut [Resource], images: &[Image]) {
     }
 }
 
-const SCALABLE: &[&str] = &["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"];
+const SCALABLE: &[&str] = &[
+    "Deployment",
+    "ReplicationController",
+    "ReplicaSet",
+    "StatefulSet",
+];
 
 /// Sets `spec.replicas` of the named workloads.
-pub(crate) fn replicas(resources: &mut [Resource], wanted: &[(String, i64)]) -> Result<(), Failure> {
+pub(crate) fn replicas(
+    resources: &mut [Resource],
+    wanted: &[(String, i64)],
+) -> Result<(), Failure> {
     for (name, count) in wanted {
         let mut found = false;
         for r in resources.iter_mut() {
             if SCALABLE.contains(&r.kind()) && r.all_ids().iter().any(|id| &id.name == name) {
                 found = true;
-                let spec = ensure_object(ensure_object(&mut r.obj).entry("spec").or_insert(Value::Null));
+                let spec = ensure_object(
+                    ensure_object(&mut r.obj)
+                        .entry("spec")
+                        .or_insert(Value::Null),
+                );
                 spec.insert("replicas".into(), Value::Number((*count).into()));
             }
         }
         if !found {
-            return Err(Failure::TargetNotFound { id: format!("replicas for {name:?}") });
+            return Err(Failure::TargetNotFound {
+                id: format!("replicas for {name:?}"),
+            });
         }
     }
     Ok(())
@@ -293,13 +385,21 @@ mod tests {
 
     #[test]
     fn image_updates() {
-        let img = Image { name: "nginx".into(), new_tag: Some("1.2".into()), ..Image::default() };
+        let img = Image {
+            name: "nginx".into(),
+            new_tag: Some("1.2".into()),
+            ..Image::default()
+        };
         assert_eq!(update_image("nginx:1.0", &img), "nginx:1.2");
         assert_eq!(update_image("nginx", &img), "nginx:1.2");
         assert!(image_matches("nginx@sha256:ab", "nginx"));
         assert!(!image_matches("nginx-x", "nginx"));
         assert_eq!(split_image("reg:5000/app:v1"), ("reg:5000/app", ":v1"));
-        let img = Image { name: "app".into(), digest: Some("sha256:ff".into()), ..Image::default() };
+        let img = Image {
+            name: "app".into(),
+            digest: Some("sha256:ff".into()),
+            ..Image::default()
+        };
         assert_eq!(update_image("app:v1", &img), "app@sha256:ff");
     }
 }
