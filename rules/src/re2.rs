@@ -19,15 +19,22 @@ const MAX_REPEAT: u32 = 1000;
 ///
 /// A message in Go's words (`missing closing )`, `invalid nested repetition operator`, …).
 pub(crate) fn check(pattern: &str, dialect: Dialect) -> Result<(), String> {
-    let translated = translate_quotes(pattern);
+    let translated = translate(pattern, dialect)?;
     let ast = parse_ast(&translated)?;
-    walk(&ast, dialect, 0)
+    walk(&ast, dialect, 0)?;
+    if repeat_product_ok(&ast, MAX_REPEAT) {
+        Ok(())
+    } else {
+        Err("invalid repeat count".to_string())
+    }
 }
 
 /// Whether the anchored regex `^(?:pattern)$` can match the empty string (approximation: its
 /// shortest match is empty). Unparsable patterns count as not matching.
 pub(crate) fn matches_empty(pattern: &str) -> bool {
-    let translated = translate_quotes(pattern);
+    let Ok(translated) = translate(pattern, Dialect::V3) else {
+        return false;
+    };
     let Ok(ast) = parse_ast(&translated) else {
         return false;
     };
@@ -40,6 +47,7 @@ pub(crate) fn matches_empty(pattern: &str) -> bool {
 fn parse_ast(p: &str) -> Result<Ast, String> {
     ast::parse::ParserBuilder::new()
         .nest_limit(1000)
+        .octal(true)
         .build()
         .parse(p)
         .map_err(|e| go_message(e.kind()))
@@ -66,46 +74,302 @@ fn go_message(kind: &ast::ErrorKind) -> String {
     }
 }
 
-/// Replace `\Q…\E` (outside classes) by the escaped literal text.
-fn translate_quotes(p: &str) -> std::borrow::Cow<'_, str> {
-    if !p.contains("\\Q") {
-        return std::borrow::Cow::Borrowed(p);
+/// Go's Unicode general categories (`unicode.Categories`) and `Any`.
+const CATEGORIES: &[&str] = &[
+    "Any", "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn",
+    "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm",
+    "So", "Z", "Zl", "Zp", "Zs",
+];
+
+/// Names Rust knows as properties or long category names but Go does not (Go has only
+/// categories and scripts).
+const NOT_GO: &[&str] = &[
+    "Alphabetic",
+    "Emoji",
+    "Letter",
+    "Number",
+    "Uppercase",
+    "Lowercase",
+    "Math",
+    "Dash",
+    "Hex_Digit",
+    "White_Space",
+    "Whitespace",
+    "Ideographic",
+    "Cased",
+    "Punctuation",
+    "Symbol",
+    "Separator",
+    "Mark",
+    "Other",
+    "Control",
+    "Digit",
+    "Word",
+    "Assigned",
+    "Emoji_Presentation",
+    "Extended_Pictographic",
+    "Uppercase_Letter",
+    "Lowercase_Letter",
+    "Decimal_Number",
+];
+
+/// Go's POSIX class names (`[[:alpha:]]`).
+const POSIX: &[&str] = &[
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
+    "space", "upper", "word", "xdigit",
+];
+
+/// Whether `name` is a Unicode class Go accepts: a category, or a script-like name
+/// (`Greek`, `Old_Italic`).
+fn go_unicode_class(name: &str) -> bool {
+    let name = name.strip_prefix('^').unwrap_or(name);
+    if CATEGORIES.contains(&name) {
+        return true;
     }
+    let script_like = name.split('_').all(|w| {
+        let mut c = w.chars();
+        c.next().is_some_and(|f| f.is_ascii_uppercase()) && c.all(|x| x.is_ascii_lowercase())
+    });
+    script_like && !NOT_GO.contains(&name)
+}
+
+/// Translate Go syntax into the equivalent `regex-syntax` input, rejecting what Go rejects and
+/// `regex-syntax` would accept at this level: `\Q…\E` quoting, `\<`/`\>` as literals, `(?)`,
+/// named groups (Go allows duplicate names before 1.22 and names starting with a digit), a `{`
+/// that does not start a repeat, octal and `\u` escapes, class syntax (`[:name:]`, `-` after
+/// `\d`, Rust's `--`/`&&`/`~~` set operators), Unicode class names.
+fn translate(p: &str, dialect: Dialect) -> Result<String, String> {
+    let chars: Vec<char> = p.chars().collect();
     let mut out = String::with_capacity(p.len() + 8);
-    let mut chars = p.chars().peekable();
+    let mut names: Vec<String> = Vec::new();
+    let mut i = 0;
     let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('Q') if !in_class => {
+    // Inside a class: whether the previous item was a class escape like `\d` (then `-` is literal).
+    let mut prev_was_class_escape = false;
+    let at = |k: usize| chars.get(k).copied();
+    while let Some(c) = at(i) {
+        if c == '\\' {
+            let Some(n) = at(i + 1) else {
+                return Err("trailing backslash at end of expression".to_string());
+            };
+            match n {
+                'Q' if !in_class => {
                     let mut lit = String::new();
-                    while let Some(d) = chars.next() {
-                        if d == '\\' && chars.peek() == Some(&'E') {
-                            chars.next();
+                    i += 2;
+                    let mut closed = false;
+                    while let Some(d) = at(i) {
+                        if d == '\\' && at(i + 1) == Some('E') {
+                            i += 2;
+                            closed = true;
                             break;
                         }
                         lit.push(d);
+                        i += 1;
+                    }
+                    if !closed {
+                        // Prometheus compiles `^(?:RE)$`: an open `\Q` quotes the closing `)`.
+                        return Err("missing closing )".to_string());
                     }
                     out.push_str(&regex_syntax::escape(&lit));
+                    continue;
                 }
-                Some(n) => {
+                '<' | '>' => {
+                    // Go: an escaped punctuation character is itself (Rust: word boundaries).
+                    out.push(n);
+                    i += 2;
+                    prev_was_class_escape = false;
+                    continue;
+                }
+                'u' | 'U' | 'e' | 'c' | 'h' | 'R' | 'X' | 'K' | 'N' | 'Z' => {
+                    return Err(format!("invalid escape sequence: `\\{n}`"));
+                }
+                '1'..='7' if !at(i + 2).is_some_and(|d| ('0'..='7').contains(&d)) => {
+                    return Err(format!("invalid escape sequence: `\\{n}`"));
+                }
+                '8' | '9' => return Err(format!("invalid escape sequence: `\\{n}`")),
+                'p' | 'P' => {
+                    let (name, len) = if at(i + 2) == Some('{') {
+                        let close = chars.iter().skip(i + 3).position(|&x| x == '}');
+                        let Some(close) = close else {
+                            return Err("invalid character class range".to_string());
+                        };
+                        (
+                            chars[i + 3..i + 3 + close].iter().collect::<String>(),
+                            close + 4,
+                        )
+                    } else {
+                        (at(i + 2).map(String::from).unwrap_or_default(), 3)
+                    };
+                    if !go_unicode_class(&name) {
+                        return Err(format!("invalid character class range: `\\{n}{{{name}}}`"));
+                    }
+                    out.extend(chars[i..(i + len).min(chars.len())].iter());
+                    i += len;
+                    prev_was_class_escape = true;
+                    continue;
+                }
+                'x' if at(i + 2) == Some('{') => {
+                    let close = chars.iter().skip(i + 3).position(|&x| x == '}');
+                    let Some(close) = close else {
+                        return Err("invalid escape sequence: `\\x{`".to_string());
+                    };
+                    out.extend(chars[i..i + close + 4].iter());
+                    i += close + 4;
+                    prev_was_class_escape = false;
+                    continue;
+                }
+                'd' | 'D' | 'w' | 'W' | 's' | 'S' => {
                     out.push('\\');
                     out.push(n);
+                    i += 2;
+                    prev_was_class_escape = true;
+                    continue;
                 }
-                None => out.push('\\'),
-            },
+                _ => {
+                    out.push('\\');
+                    out.push(n);
+                    i += 2;
+                    prev_was_class_escape = false;
+                    continue;
+                }
+            }
+        }
+        if in_class {
+            match c {
+                ']' => {
+                    in_class = false;
+                    out.push(c);
+                }
+                '[' if at(i + 1) == Some(':') => {
+                    let rest: String = chars[i + 2..].iter().collect();
+                    let Some(end) = rest.find(":]") else {
+                        return Err("missing closing ]".to_string());
+                    };
+                    let name = rest.get(..end).unwrap_or("");
+                    if !POSIX.contains(&name.strip_prefix('^').unwrap_or(name)) {
+                        return Err(format!("invalid character class range: `[:{name}:]`"));
+                    }
+                    let len = 2 + name.chars().count() + 2;
+                    out.extend(chars[i..i + len].iter());
+                    i += len;
+                    prev_was_class_escape = true;
+                    continue;
+                }
+                '[' => out.push_str("\\["),
+                '-' if prev_was_class_escape => out.push_str("\\-"),
+                '-' if at(i + 1) == Some('-') => {
+                    out.push_str("-\\-");
+                    i += 2;
+                    prev_was_class_escape = false;
+                    continue;
+                }
+                '&' | '~' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+            prev_was_class_escape = false;
+            i += 1;
+            continue;
+        }
+        match c {
             '[' => {
                 in_class = true;
-                out.push(c);
+                out.push('[');
+                i += 1;
+                // A leading `^` and a leading `]` are part of the class syntax.
+                if at(i) == Some('^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if at(i) == Some(']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                prev_was_class_escape = false;
+                continue;
             }
-            ']' => {
-                in_class = false;
-                out.push(c);
+            '(' if at(i + 1) == Some('?') && at(i + 2) == Some(')') => {
+                out.push_str("(?:");
+                i += 2;
+                continue;
             }
+            '(' if at(i + 1) == Some('?')
+                && (at(i + 2) == Some('<') && !matches!(at(i + 3), Some('=' | '!'))
+                    || at(i + 2) == Some('P') && at(i + 3) == Some('<')) =>
+            {
+                let start = if at(i + 2) == Some('P') { i + 4 } else { i + 3 };
+                if at(i + 2) == Some('<') && dialect == Dialect::V2 {
+                    return Err("invalid or unsupported Perl syntax: `(?<`".to_string());
+                }
+                let close = chars.iter().skip(start).position(|&x| x == '>');
+                let Some(close) = close else {
+                    return Err("invalid named capture".to_string());
+                };
+                let name: String = chars[start..start + close].iter().collect();
+                if name.is_empty() || !name.chars().all(|x| x.is_ascii_alphanumeric() || x == '_') {
+                    return Err(format!("invalid named capture: `{name}`"));
+                }
+                if dialect == Dialect::V3 && names.contains(&name) {
+                    return Err(format!("duplicate capture group name: `{name}`"));
+                }
+                names.push(name);
+                out.push('(');
+                i = start + close + 1;
+                continue;
+            }
+            '{' => {
+                // Go reads `{` as a literal unless it starts `{n}`, `{n,}` or `{n,m}`.
+                let rest: String = chars[i + 1..].iter().take(24).collect();
+                let body = rest
+                    .find('}')
+                    .and_then(|end| rest.get(..end))
+                    .filter(|body| {
+                        let (lo, hi) = body.split_once(',').unwrap_or((body, "0"));
+                        !lo.is_empty()
+                            && lo.bytes().all(|b| b.is_ascii_digit())
+                            && hi.bytes().all(|b| b.is_ascii_digit())
+                    });
+                if let Some(body) = body {
+                    out.push('{');
+                    out.push_str(body);
+                    out.push('}');
+                    i += body.len() + 2;
+                    continue;
+                }
+                out.push_str("\\{");
+            }
+            '}' => out.push_str("\\}"),
             _ => out.push(c),
         }
+        i += 1;
     }
-    std::borrow::Cow::Owned(out)
+    Ok(out)
+}
+
+/// Go's `repeatIsValid`: nested counted repetitions may not exceed 1000 in product.
+fn repeat_product_ok(a: &Ast, n: u32) -> bool {
+    match a {
+        Ast::Repetition(r) => {
+            let mut n = n;
+            if let RepetitionKind::Range(range) = &r.op.kind {
+                let m = match *range {
+                    RepetitionRange::Exactly(x) | RepetitionRange::AtLeast(x) => x,
+                    RepetitionRange::Bounded(_, y) => y,
+                };
+                if m > n {
+                    return false;
+                }
+                n = n.checked_div(m).unwrap_or(n);
+            }
+            repeat_product_ok(&r.ast, n)
+        }
+        Ast::Group(g) => repeat_product_ok(&g.ast, n),
+        Ast::Alternation(x) => x.asts.iter().all(|a| repeat_product_ok(a, n)),
+        Ast::Concat(x) => x.asts.iter().all(|a| repeat_product_ok(a, n)),
+        _ => true,
+    }
 }
 
 fn walk(a: &Ast, dialect: Dialect, depth: usize) -> Result<(), String> {
@@ -191,7 +455,9 @@ mod tests {
     #[test]
     fn go_accepts_what_rust_rejects() {
         assert!(check(r"\Qa.b(\E+", Dialect::V3).is_ok());
-        assert!(check(r"a\Q*", Dialect::V3).is_ok());
+        assert!(check(r"a\Q*\E", Dialect::V3).is_ok());
+        // Prometheus compiles `^(?:RE)$`, so an open `\Q` swallows the closing parenthesis.
+        assert!(check(r"a\Q*", Dialect::V3).is_err());
     }
 
     #[test]
@@ -209,7 +475,6 @@ mod tests {
         );
         assert!(check("x{2,1001}", Dialect::V3).is_err());
         assert!(check("(?x)a b", Dialect::V3).is_err());
-        assert!(check(r"\<a", Dialect::V3).is_err());
         assert!(check("(?<n>a)", Dialect::V2).is_err());
         assert!(check("(?<n>a)", Dialect::V3).is_ok());
         assert!(check("(?P<n>a)", Dialect::V2).is_ok());
@@ -233,6 +498,46 @@ mod tests {
             assert!(check(bad, Dialect::V3).is_err(), "{bad}");
         }
         assert_eq!(check("(", Dialect::V2).unwrap_err(), "missing closing )");
+    }
+
+    #[test]
+    fn go_and_rust_corner_cases() {
+        // Measured with promtool 2.42 (Go 1.19).
+        for ok in [
+            r"\x{10FFFF}",
+            r"a{,5}",
+            r"\0",
+            r"\012",
+            r"[\d-z]",
+            r"\<",
+            "(?)",
+            "(?P<n>a)(?P<n>b)",
+            "(?P<1a>x)",
+            r"\pL",
+            r"\p{Greek}",
+            "a{",
+            "}",
+        ] {
+            assert!(
+                check(ok, Dialect::V2).is_ok(),
+                "{ok}: {:?}",
+                check(ok, Dialect::V2)
+            );
+        }
+        for bad in [
+            "(a{500}){3}",
+            "(a{100}){100}",
+            r"\p{Emoji}",
+            "[a--b]",
+            r"\u0041",
+            "[[:foo:]]",
+            r"\p{ASCII}",
+            r"\1",
+            r"\8",
+        ] {
+            assert!(check(bad, Dialect::V2).is_err(), "{bad}");
+        }
+        assert!(check("(?P<n>a)(?P<n>b)", Dialect::V3).is_err());
     }
 
     #[test]

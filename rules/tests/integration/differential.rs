@@ -225,3 +225,164 @@ fn verdicts_agree_with_promtool() {
     assert!(cases > 70);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n---\n"));
 }
+
+/// Regex matcher corner cases where Go's RE2 syntax and Rust's `regex` disagree (or might): each
+/// pattern is one file, all checked by a single promtool run.
+const REGEXES: &[&str] = &[
+    r#"\pN"#,
+    r#"\p{Greek}"#,
+    r#"\p{Emoji}"#,
+    r#"\p{L}"#,
+    r#"\PL"#,
+    r#"[[:word:]]"#,
+    r#"\z"#,
+    r#"\Z"#,
+    r#"(?i:a)"#,
+    r#"(?s)."#,
+    r#"(?U)a+"#,
+    r#"a{,5}"#,
+    r#"a{5,}"#,
+    r#"\0"#,
+    r#"\1"#,
+    r#"\8"#,
+    r#"\012"#,
+    r#"[a-]"#,
+    r#"[]a]"#,
+    r#"[^]a]"#,
+    r#"\x{10FFFF}"#,
+    r#"\x{110000}"#,
+    r#"(?P=name)"#,
+    r#"(?#comment)"#,
+    r#"a{1000}"#,
+    r#"(a{500}){3}"#,
+    r#"(a{100}){100}"#,
+    r#"^*"#,
+    r#"$+"#,
+    r#"x++"#,
+    r#"x?+"#,
+    r#"x*?"#,
+    r#"x*??"#,
+    r#"[\d-z]"#,
+    r#"[\Q]\E]"#,
+    r#"\e"#,
+    r#"\cA"#,
+    r#"\_"#,
+    r#"\/"#,
+    r#"\-"#,
+    r#"\~"#,
+    r#"\<"#,
+    r#"[a&&b]"#,
+    r#"[a--b]"#,
+    r#"[a~~b]"#,
+    r#"(?-i)a"#,
+    r#"(?i-)a"#,
+    r#"(?)"#,
+    r#"()"#,
+    r#"a|*"#,
+    r#"[z-a]"#,
+    r#"\N{DIGIT ONE}"#,
+    r#"\u0041"#,
+    r#"\x41"#,
+    r#"\X"#,
+    r#"\R"#,
+    r#"\h"#,
+    r#"\K"#,
+    r#"(?:)"#,
+    r#"(?P<n>a)(?P<n>b)"#,
+    r#"(?P<1a>x)"#,
+    r#"[[:foo:]]"#,
+    r#"[\pL]"#,
+    r#"\pZ"#,
+    r#"\p{Latin}"#,
+    r#"\p{Han}"#,
+    r#"\p{Lu}"#,
+    r#"\p{Sc}"#,
+    r#"\p{Any}"#,
+    r#"\p{ASCII}"#,
+    r#"\p{Greek}+"#,
+    r#"\8a"#,
+    r#"[\x{41}-\x{5A}]"#,
+    r#"\x4"#,
+    r#"\x{}"#,
+    r#"[a-\d]"#,
+    r#"[\w-]"#,
+    r#"[-a]"#,
+    r#"[a\-z]"#,
+    r#"(?i)(?-i:A)"#,
+    r#"(?im-sU:x)"#,
+    r#"(?P<name>"#,
+    r#"(?P>x)"#,
+    r#"(?=a)"#,
+    r#"(?!a)"#,
+    r#"(?<=a)"#,
+    r#"a{2}{3}"#,
+    r#"a{2}*"#,
+    r#"(a*)*"#,
+    r#"a**?"#,
+    r#"x{0}"#,
+    r#"x{0,0}"#,
+    r#"x{1000,}"#,
+    r#"x{1001,}"#,
+    r#"\pZs"#,
+    r#"\p{Zs}"#,
+    r#"\p{^Greek}"#,
+    r#"\P{^L}"#,
+    r#"[^\x00-\x{10FFFF}]"#,
+    r#".*?$"#,
+    r#"(|a)"#,
+    r#"a||b"#,
+    r#"[[:^alpha:]]"#,
+    r#"[[:alpha:][:digit:]]"#,
+    r#"[[.a.]]"#,
+    r#"[[=a=]]"#,
+    r#"\Q\E"#,
+    r#"\Qab"#,
+    r#"[\Q]"#,
+    r#"\b{start}"#,
+    r#"\v"#,
+    r#"\f"#,
+    r#"\a"#,
+    r#"\t\n\r"#,
+    r#"€+"#,
+    r#"[☃-☄]"#,
+];
+
+#[test]
+fn regex_syntax_agrees_with_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    let mut ours = Vec::new();
+    for (i, re) in REGEXES.iter().enumerate() {
+        let expr = format!("x{{a=~{}}}", serde_json::to_string(re).unwrap());
+        let src = format!(
+            "groups:\n- name: g\n  rules:\n  - record: a\n    expr: {}\n",
+            serde_json::to_string(&expr).unwrap()
+        );
+        let path = dir.path().join(format!("re{i}.yml"));
+        std::fs::write(&path, &src).unwrap();
+        ours.push(verdict(&check(&src, Dialect::V2, true)) == Verdict::Ok);
+        paths.push(path);
+    }
+    let out = Command::new("promtool")
+        .args(["check", "rules"])
+        .args(&paths)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run promtool ({e}); install it with `apt-get install -y prometheus` or run `bash scripts/test-all.sh`"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // `Checking FILE` is followed by a `SUCCESS` line only when the file is valid.
+    let mut theirs = Vec::new();
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("Checking ") {
+            theirs.push(lines.get(i + 1).is_some_and(|n| n.contains("SUCCESS")));
+        }
+    }
+    assert_eq!(theirs.len(), REGEXES.len(), "{stdout}");
+    let diffs: Vec<String> = REGEXES
+        .iter()
+        .zip(theirs.iter().zip(&ours))
+        .filter(|(_, (t, o))| t != o)
+        .map(|(re, (t, o))| format!("{re:?}: promtool ok={t}, ours ok={o}"))
+        .collect();
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
