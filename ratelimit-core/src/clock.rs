@@ -93,6 +93,66 @@ impl Clock for ManualClock {
     }
 }
 
+/// An opt-in fast clock: a background thread publishes the monotonic time every `resolution`,
+/// and a reading is one atomic load (about 1 ns, against 25–100 ns for [`Instant::now`] on VMs).
+///
+/// Monotonic (one writer, fed by [`Instant`]), but coarse: a reading lags real time by up to
+/// `resolution` plus scheduling delay, so decisions are made as of the last tick (never
+/// admitting more than the quota allows at that earlier time). The thread exits once every
+/// clone is dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// use ratelimit_core::{Clock, DirectLimiter, Gcra, Quota, TickerClock};
+///
+/// let clock = TickerClock::start(Duration::from_millis(1))?;
+/// let lim = DirectLimiter::builder(Gcra::new(Quota::per_second(100)?)).clock(clock.clone()).build();
+/// assert!(lim.check().allowed());
+/// let a = clock.now();
+/// std::thread::sleep(Duration::from_millis(5));
+/// assert!(clock.now() > a);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TickerClock {
+    now: Arc<AtomicU64>,
+}
+
+impl TickerClock {
+    /// Starts the ticking thread.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the thread cannot be spawned.
+    pub fn start(resolution: Duration) -> Result<TickerClock, crate::Error> {
+        let now = Arc::new(AtomicU64::new(0));
+        let weak = Arc::downgrade(&now);
+        let origin = Instant::now();
+        std::thread::Builder::new()
+            .name("ratelimit-ticker".to_string())
+            .spawn(move || {
+                while let Some(now) = weak.upgrade() {
+                    let t = u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    now.fetch_max(t, Ordering::Release);
+                    drop(now);
+                    std::thread::sleep(resolution);
+                }
+            })
+            .map_err(|source| crate::Error::Io {
+                source_name: "ticker thread".to_string(),
+                source,
+            })?;
+        Ok(TickerClock { now })
+    }
+}
+
+impl Clock for TickerClock {
+    #[inline]
+    fn now(&self) -> u64 {
+        self.now.load(Ordering::Acquire)
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     #[inline]
     fn now(&self) -> u64 {

@@ -124,7 +124,7 @@ impl<A: Algorithm, C: Clock> DirectLimiter<A, C> {
     #[inline]
     pub fn check_at(&self, now: u64, cost: u64) -> Decision {
         let d = self.alg.cell_check(&self.cell, now, cost, true);
-        self.opts.finish(self.alg.name(), || self.alg.quota(), d)
+        self.opts.finish(&self.alg, d)
     }
 
     /// Whether `cost` units would be admitted now, consuming nothing.

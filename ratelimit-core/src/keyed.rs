@@ -248,6 +248,7 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
     }
 
     /// Builds with the default shard count (cannot fail).
+    #[cfg(feature = "redis")]
     pub(crate) fn build_default<K: Hash + Eq + Clone>(self) -> KeyedLimiter<K, A, C, H> {
         let shards = self.shards;
         self.build_unchecked(shards)
@@ -306,7 +307,7 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     #[inline]
     pub fn check_at(&self, key: &K, now: u64, cost: u64) -> Decision {
         let d = self.decide(key, now, cost, true);
-        self.opts.finish(self.alg.name(), || self.alg.quota(), d)
+        self.opts.finish(&self.alg, d)
     }
 
     /// Whether `cost` units for `key` would be admitted now, consuming nothing.

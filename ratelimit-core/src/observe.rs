@@ -103,18 +103,13 @@ pub(crate) struct Options {
 impl Options {
     /// Applies shadow mode and calls the observer.
     #[inline]
-    pub(crate) fn finish(
-        &self,
-        name: &'static str,
-        quota: impl FnOnce() -> Quota,
-        mut d: Decision,
-    ) -> Decision {
+    pub(crate) fn finish<A: crate::Algorithm>(&self, alg: &A, mut d: Decision) -> Decision {
         if self.shadow && !d.allowed {
             d.allowed = true;
             d.shadowed = true;
         }
         if let Some(o) = &self.observer {
-            o.on_decision(name, &quota(), &d);
+            o.on_decision(alg.name(), &alg.quota(), &d);
         }
         d
     }

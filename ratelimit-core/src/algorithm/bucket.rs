@@ -17,9 +17,9 @@ use crate::{Decision, Quota};
 pub(crate) struct Params {
     quota: Quota,
     /// Ticks per ns (`limit/g`).
-    s: u128,
+    s: u64,
     /// Ticks per unit of cost (`period/g`).
-    p: u128,
+    p: u64,
     /// Capacity in ticks (`burst*p`).
     cap: u128,
     /// Whether a debt fits in a `u64` TAT in whole nanoseconds (`s == 1`, small capacity).
@@ -29,9 +29,9 @@ pub(crate) struct Params {
 impl Params {
     pub(crate) fn new(quota: Quota) -> Params {
         let g = quota.gcd();
-        let s = u128::from(quota.limit() / g);
-        let p = u128::from(quota.period_ns() / g);
-        let cap = u128::from(quota.burst()) * p;
+        let s = quota.limit() / g;
+        let p = quota.period_ns() / g;
+        let cap = u128::from(quota.burst()) * u128::from(p);
         Params {
             quota,
             s,
@@ -44,17 +44,17 @@ impl Params {
     /// Decides against a debt (ticks); returns the decision and the debt after admission.
     #[inline]
     pub(crate) fn decide(&self, debt: u128, cost: u64) -> (Decision, u128) {
-        let c = u128::from(cost) * self.p;
+        let c = u128::from(cost) * u128::from(self.p);
         let mut d = Decision {
             allowed: false,
             shadowed: false,
             too_big: cost > self.quota.burst(),
             limit: self.quota.burst(),
             rem_num: 0,
-            unit: self.p,
+            unit: self.p.into(),
             reset_num: debt,
             retry_num: 0,
-            tick: self.s,
+            tick: self.s.into(),
             policy_limit: self.quota.limit(),
             policy_period: self.quota.period_ns(),
         };
@@ -71,8 +71,9 @@ impl Params {
         }
     }
 
+    #[inline]
     fn ticks(&self, now: u64) -> u128 {
-        u128::from(now) * self.s
+        u128::from(now) * u128::from(self.s)
     }
 }
 
@@ -92,7 +93,7 @@ pub(crate) fn decide_us(quota_ns: Quota, quota_us: Quota, debt_us: u128, cost: u
 #[cfg(feature = "redis")]
 pub(crate) fn params_us(quota_us: Quota) -> (u128, u128, u128) {
     let p = Params::new(quota_us);
-    (p.s, p.p, p.cap)
+    (p.s.into(), p.p.into(), p.cap)
 }
 
 /// The state of a [`Gcra`] key: the theoretical arrival time in ticks.
@@ -176,7 +177,7 @@ fn gcra_refund(p: &Params, st: &mut GcraState, now: u64, cost: u64) {
     let ts = p.ticks(now);
     let debt = st.tat().saturating_sub(ts);
     if debt > 0 {
-        st.set(ts + debt.saturating_sub(u128::from(cost) * p.p));
+        st.set(ts + debt.saturating_sub(u128::from(cost) * u128::from(p.p)));
     }
 }
 
@@ -303,7 +304,7 @@ impl TokenBucket {
         match st.level {
             None => self.p.cap,
             Some(l) if now > st.last => {
-                let refill = u128::from(now - st.last) * self.p.s;
+                let refill = u128::from(now - st.last) * u128::from(self.p.s);
                 self.p.cap.min(l.saturating_add(refill))
             }
             Some(l) => l,
@@ -344,7 +345,7 @@ impl Algorithm for TokenBucket {
 
     fn refund(&self, st: &mut TokenBucketState, now: u64, _at: u64, cost: u64) {
         let level = self.level(st, now);
-        let back = u128::from(cost) * self.p.p;
+        let back = u128::from(cost) * u128::from(self.p.p);
         *st = TokenBucketState {
             last: now.max(st.last),
             level: Some(self.p.cap.min(level.saturating_add(back))),
@@ -409,7 +410,7 @@ impl LeakyBucket {
     fn water(&self, st: &LeakyBucketState, now: u64) -> u128 {
         if now > st.last {
             st.water
-                .saturating_sub(u128::from(now - st.last) * self.p.s)
+                .saturating_sub(u128::from(now - st.last) * u128::from(self.p.s))
         } else {
             st.water
         }
@@ -449,7 +450,7 @@ impl Algorithm for LeakyBucket {
     fn refund(&self, st: &mut LeakyBucketState, now: u64, _at: u64, cost: u64) {
         let water = self
             .water(st, now)
-            .saturating_sub(u128::from(cost) * self.p.p);
+            .saturating_sub(u128::from(cost) * u128::from(self.p.p));
         *st = LeakyBucketState {
             last: now.max(st.last),
             water,
