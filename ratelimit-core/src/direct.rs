@@ -108,20 +108,20 @@ impl<A: Algorithm, C: Clock> DirectBuilder<A, C> {
 
 impl<A: Algorithm, C: Clock> DirectLimiter<A, C> {
     /// Checks one unit now.
-    #[inline]
+    #[inline(always)]
     pub fn check(&self) -> Decision {
         self.check_at(self.clock.now(), 1)
     }
 
     /// Checks `cost` units now.
-    #[inline]
+    #[inline(always)]
     pub fn check_n(&self, cost: u64) -> Decision {
         self.check_at(self.clock.now(), cost)
     }
 
     /// Checks `cost` units at `now` (ns on this limiter's clock): lets callers read the clock
     /// once for many checks.
-    #[inline]
+    #[inline(always)]
     pub fn check_at(&self, now: u64, cost: u64) -> Decision {
         let d = self.alg.cell_check(&self.cell, now, cost, true);
         self.opts.finish(&self.alg, d)

@@ -102,17 +102,24 @@ pub(crate) struct Options {
 
 impl Options {
     /// Applies shadow mode and calls the observer.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish<A: crate::Algorithm>(&self, alg: &A, mut d: Decision) -> Decision {
         if self.shadow && !d.allowed {
             d.allowed = true;
             d.shadowed = true;
         }
         if let Some(o) = &self.observer {
-            o.on_decision(alg.name(), &alg.quota(), &d);
+            notify(o.as_ref(), alg, d);
         }
         d
     }
+}
+
+/// Out of line so that the hot path keeps the decision in registers.
+#[cold]
+#[inline(never)]
+fn notify<A: crate::Algorithm>(o: &dyn Observer, alg: &A, d: Decision) {
+    o.on_decision(alg.name(), &alg.quota(), &d);
 }
 
 /// Admitted cost that can be given back with the limiter's `cancel` (e.g. when the work the

@@ -7,9 +7,9 @@
 //! minus tokens, times `p`) is an integer, and a request of cost `c` is admitted iff
 //! `debt + c*p <= burst*p`.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Algorithm, LockedCell, cas_refund, cas_update, sealed};
+use super::{Algorithm, LockedCell, cas_refund, sealed};
 use crate::{Decision, Quota};
 
 /// Derived integer parameters shared by the family.
@@ -41,8 +41,31 @@ impl Params {
         }
     }
 
+    /// The decision of the `u64` fast path (`s == 1`): debt before and after, in ns.
+    #[inline(always)]
+    fn decision_u64(&self, allowed: bool, debt: u64, after: u64) -> Decision {
+        let cap = self.cap;
+        Decision {
+            allowed,
+            shadowed: false,
+            too_big: false,
+            limit: self.quota.burst(),
+            rem_num: if allowed {
+                cap - u128::from(after)
+            } else {
+                cap.saturating_sub(debt.into())
+            },
+            unit: self.p.into(),
+            reset_num: if allowed { after.into() } else { debt.into() },
+            retry_num: if allowed { 0 } else { u128::from(after) - cap },
+            tick: 1,
+            policy_limit: self.quota.limit(),
+            policy_period: self.quota.period_ns(),
+        }
+    }
+
     /// Decides against a debt (ticks); returns the decision and the debt after admission.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decide(&self, debt: u128, cost: u64) -> (Decision, u128) {
         let c = u128::from(cost) * u128::from(self.p);
         let mut d = Decision {
@@ -71,7 +94,7 @@ impl Params {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn ticks(&self, now: u64) -> u128 {
         u128::from(now) * u128::from(self.s)
     }
@@ -144,15 +167,43 @@ fn gcra_encode(s: &GcraState) -> u64 {
     if s.hi != 0 { u64::MAX } else { s.lo }
 }
 
-#[inline]
+/// The locked path, out of line so the lock-free path keeps its registers.
+#[inline(never)]
+fn locked_check<A: Algorithm>(
+    alg: &A,
+    m: &LockedCell<A::State>,
+    now: u64,
+    cost: u64,
+    apply: bool,
+) -> Decision {
+    alg.check(&mut m.lock(), now, cost, apply)
+}
+
+/// The lock-free path: `s == 1` and the capacity below 2^62, so the TAT, the debt and the
+/// cost are whole nanoseconds in `u64` (no 128-bit arithmetic on the hot path).
+#[inline(always)]
 fn atomic_check(p: &Params, a: &AtomicU64, now: u64, cost: u64, apply: bool) -> Decision {
-    cas_update(
-        a,
-        gcra_decode,
-        gcra_encode,
-        |st| gcra_check(p, st, now, cost, apply),
-        apply,
-    )
+    if cost > p.quota.burst() {
+        let debt = a.load(Ordering::Acquire).saturating_sub(now);
+        return p.decide(debt.into(), cost).0;
+    }
+    // cost <= burst, so cost*p <= cap < 2^62.
+    let c = cost * p.p;
+    let cap = p.cap as u64;
+    let mut cur = a.load(Ordering::Acquire);
+    loop {
+        let debt = cur.saturating_sub(now);
+        let after = debt.saturating_add(c);
+        let allowed = after <= cap;
+        if !(apply && allowed) || after == 0 {
+            return p.decision_u64(allowed, debt, after);
+        }
+        let new = now.saturating_add(after);
+        match a.compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return p.decision_u64(true, debt, after),
+            Err(actual) => cur = actual,
+        }
+    }
 }
 
 fn atomic_refund(p: &Params, a: &AtomicU64, now: u64, cost: u64) {
@@ -161,7 +212,7 @@ fn atomic_refund(p: &Params, a: &AtomicU64, now: u64, cost: u64) {
     });
 }
 
-#[inline]
+#[inline(always)]
 fn gcra_check(p: &Params, st: &mut GcraState, now: u64, cost: u64, apply: bool) -> Decision {
     let ts = p.ticks(now);
     let tat = st.tat();
@@ -229,7 +280,7 @@ impl Algorithm for Gcra {
         self.p.quota
     }
 
-    #[inline]
+    #[inline(always)]
     fn check(&self, st: &mut GcraState, now: u64, cost: u64, apply: bool) -> Decision {
         gcra_check(&self.p, st, now, cost, apply)
     }
@@ -246,11 +297,11 @@ impl Algorithm for Gcra {
         BucketCell::new(&self.p)
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell_check(&self, cell: &Self::Cell, now: u64, cost: u64, apply: bool) -> Decision {
         match cell {
             BucketCell::Atomic(a) => atomic_check(&self.p, a, now, cost, apply),
-            BucketCell::Locked(m) => self.check(&mut m.lock(), now, cost, apply),
+            BucketCell::Locked(m) => locked_check(self, m, now, cost, apply),
         }
     }
 
@@ -326,7 +377,7 @@ impl Algorithm for TokenBucket {
         self.p.quota
     }
 
-    #[inline]
+    #[inline(always)]
     fn check(&self, st: &mut TokenBucketState, now: u64, cost: u64, apply: bool) -> Decision {
         let level = self.level(st, now);
         let (d, after) = self.p.decide(self.p.cap - level, cost);
@@ -356,11 +407,11 @@ impl Algorithm for TokenBucket {
         BucketCell::new(&self.p)
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell_check(&self, cell: &Self::Cell, now: u64, cost: u64, apply: bool) -> Decision {
         match cell {
             BucketCell::Atomic(a) => atomic_check(&self.p, a, now, cost, apply),
-            BucketCell::Locked(m) => self.check(&mut m.lock(), now, cost, apply),
+            BucketCell::Locked(m) => locked_check(self, m, now, cost, apply),
         }
     }
 
@@ -431,7 +482,7 @@ impl Algorithm for LeakyBucket {
         self.p.quota
     }
 
-    #[inline]
+    #[inline(always)]
     fn check(&self, st: &mut LeakyBucketState, now: u64, cost: u64, apply: bool) -> Decision {
         let (d, after) = self.p.decide(self.water(st, now), cost);
         if apply && d.allowed {
@@ -461,11 +512,11 @@ impl Algorithm for LeakyBucket {
         BucketCell::new(&self.p)
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell_check(&self, cell: &Self::Cell, now: u64, cost: u64, apply: bool) -> Decision {
         match cell {
             BucketCell::Atomic(a) => atomic_check(&self.p, a, now, cost, apply),
-            BucketCell::Locked(m) => self.check(&mut m.lock(), now, cost, apply),
+            BucketCell::Locked(m) => locked_check(self, m, now, cost, apply),
         }
     }
 

@@ -85,7 +85,7 @@ impl<S> LockedCell<S> {
 }
 
 /// Compare-and-swap loop over a state packed into one `u64`.
-#[inline]
+#[inline(always)]
 pub(crate) fn cas_update<S>(
     atomic: &AtomicU64,
     decode: impl Fn(u64) -> S,
