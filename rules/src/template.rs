@@ -568,7 +568,10 @@ impl<'a> Parser<'a> {
                 }
                 (Stop::Else, _) => {
                     let next = self.peek_non_space();
-                    if next.t == T::Keyword && (next.val == "if" || next.val == "with") {
+                    // `{{else with}}` needs Go 1.23 (Prometheus 3); `{{else if}}` is older.
+                    let chain =
+                        next.val == "if" || (next.val == "with" && self.dialect == Dialect::V3);
+                    if next.t == T::Keyword && chain {
                         // `{{else if …}}` chains into a nested control that shares the `{{end}}`.
                         self.next_non_space();
                         self.pipeline(next.val, true)?;
@@ -638,6 +641,17 @@ impl<'a> Parser<'a> {
                     self.i -= 1;
                     self.command()?;
                     cmds += 1;
+                    if cmds > 1
+                        && matches!(
+                            it.t,
+                            T::Bool | T::CharConst | T::Dot | T::Number | T::Nil | T::Str
+                        )
+                    {
+                        return Err((
+                            it.pos,
+                            format!("non executable command in pipeline stage {cmds}"),
+                        ));
+                    }
                 }
                 _ => return self.unexpected(it, context),
             }
@@ -695,7 +709,17 @@ impl<'a> Parser<'a> {
                     return Err((it.pos, format!("bad number syntax: {:?}", it.val)));
                 }
             }
-            T::Dot | T::Field | T::Nil | T::Bool | T::Str | T::CharConst => {}
+            T::CharConst => {
+                let inner = it.val.get(1..it.val.len().saturating_sub(1)).unwrap_or("");
+                let single = inner.chars().count() == 1
+                    || (inner.starts_with('\\')
+                        && crate::promql::unquote(&format!("\"{inner}\""))
+                            .is_some_and(|u| u.chars().count() == 1));
+                if !single {
+                    return Err((it.pos, format!("malformed character constant: {}", it.val)));
+                }
+            }
+            T::Dot | T::Field | T::Nil | T::Bool | T::Str => {}
             T::LParen => {
                 self.pipeline("parenthesized pipeline", false)?;
             }
@@ -703,6 +727,17 @@ impl<'a> Parser<'a> {
                 self.i -= 1;
                 return Ok(false);
             }
+        }
+        if self.peek().t == T::Field
+            && matches!(
+                it.t,
+                T::Dot | T::Bool | T::Str | T::CharConst | T::Number | T::Nil
+            )
+        {
+            return Err((
+                self.peek().pos,
+                format!("unexpected . after term {:?}", it.val),
+            ));
         }
         while self.peek().t == T::Field {
             self.next();

@@ -347,20 +347,14 @@ const REGEXES: &[&str] = &[
     r#"[☃-☄]"#,
 ];
 
-#[test]
-fn regex_syntax_agrees_with_go() {
+/// Check every source with one `promtool check rules` run: `Checking FILE` is followed by a
+/// `SUCCESS` line only when the file is valid.
+fn promtool_batch(sources: &[String]) -> Vec<bool> {
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
-    let mut ours = Vec::new();
-    for (i, re) in REGEXES.iter().enumerate() {
-        let expr = format!("x{{a=~{}}}", serde_json::to_string(re).unwrap());
-        let src = format!(
-            "groups:\n- name: g\n  rules:\n  - record: a\n    expr: {}\n",
-            serde_json::to_string(&expr).unwrap()
-        );
-        let path = dir.path().join(format!("re{i}.yml"));
-        std::fs::write(&path, &src).unwrap();
-        ours.push(verdict(&check(&src, Dialect::V2, true)) == Verdict::Ok);
+    for (i, src) in sources.iter().enumerate() {
+        let path = dir.path().join(format!("f{i}.yml"));
+        std::fs::write(&path, src).unwrap();
         paths.push(path);
     }
     let out = Command::new("promtool")
@@ -369,20 +363,309 @@ fn regex_syntax_agrees_with_go() {
         .output()
         .unwrap_or_else(|e| panic!("cannot run promtool ({e}); install it with `apt-get install -y prometheus` or run `bash scripts/test-all.sh`"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // `Checking FILE` is followed by a `SUCCESS` line only when the file is valid.
-    let mut theirs = Vec::new();
     let lines: Vec<&str> = stdout.lines().collect();
+    let mut ok = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         if l.starts_with("Checking ") {
-            theirs.push(lines.get(i + 1).is_some_and(|n| n.contains("SUCCESS")));
+            ok.push(lines.get(i + 1).is_some_and(|n| n.contains("SUCCESS")));
         }
     }
-    assert_eq!(theirs.len(), REGEXES.len(), "{stdout}");
-    let diffs: Vec<String> = REGEXES
+    assert_eq!(ok.len(), sources.len(), "{stdout}");
+    ok
+}
+
+/// Compare our v2 verdicts with promtool's on `cases` (label, source).
+fn agree(cases: &[(String, String)]) {
+    let sources: Vec<String> = cases.iter().map(|(_, s)| s.clone()).collect();
+    let theirs = promtool_batch(&sources);
+    let diffs: Vec<String> = cases
         .iter()
-        .zip(theirs.iter().zip(&ours))
-        .filter(|(_, (t, o))| t != o)
-        .map(|(re, (t, o))| format!("{re:?}: promtool ok={t}, ours ok={o}"))
+        .zip(theirs)
+        .filter_map(|((label, src), t)| {
+            let ours = verdict(&check(src, Dialect::V2, true)) == Verdict::Ok;
+            (ours != t).then(|| format!("{label:?}: promtool ok={t}, ours ok={ours}"))
+        })
         .collect();
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+fn yaml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+#[test]
+fn regex_syntax_agrees_with_go() {
+    let cases: Vec<(String, String)> = REGEXES
+        .iter()
+        .map(|re| {
+            let expr = format!("x{{a=~{}}}", yaml_str(re));
+            let src = format!(
+                "groups:\n- name: g\n  rules:\n  - record: a\n    expr: {}\n",
+                yaml_str(&expr)
+            );
+            ((*re).to_string(), src)
+        })
+        .collect();
+    agree(&cases);
+}
+
+/// The 111 expressions of the research notes' promql-parser comparison (Appendix A).
+const EXPRESSIONS: &[&str] = &[
+    r#"up"#,
+    r#"up{job="x"}"#,
+    r#"{__name__="up"}"#,
+    r#"{__name__=~"up|down", job!=""}"#,
+    r#"{job=~".*"}"#,
+    r#"{}"#,
+    r#"foo{}"#,
+    r#"foo{__name__="bar"}"#,
+    r#"foo{a="b",}"#,
+    r#"foo{a=~"("}"#,
+    r#"rate(http_requests_total[5m])"#,
+    r#"rate(http_requests_total)"#,
+    r#"rate(http_requests_total[5m] offset 1h)"#,
+    r#"rate(http_requests_total[5m] offset -1h)"#,
+    r#"rate(http_requests_total[5m] @ 1609746000)"#,
+    r#"rate(http_requests_total[5m] @ start())"#,
+    r#"rate(http_requests_total[5m] @ end() offset 5m)"#,
+    r#"rate(http_requests_total[1h:5m])"#,
+    r#"max_over_time(rate(x[5m])[1h:])"#,
+    r#"max_over_time(rate(x[5m])[1h:] offset 1d)"#,
+    r#"sum by (job) (rate(http_requests_total{job="x"}[5m]))"#,
+    r#"sum(rate(http_requests_total[5m])) by (job)"#,
+    r#"sum without (instance) (up)"#,
+    r#"sum without () (up)"#,
+    r#"sum(up) by (job) offset 5m"#,
+    r#"count_values("value", up)"#,
+    r#"topk(3, up)"#,
+    r#"topk(up)"#,
+    r#"quantile(0.9, up)"#,
+    r#"limitk(2, up)"#,
+    r#"limit_ratio(0.5, up)"#,
+    r#"histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))"#,
+    r#"histogram_quantile(0.99, rate(x[5m]))"#,
+    r#"histogram_fraction(0, 0.2, rate(x[5m]))"#,
+    r#"label_replace(up, "foo", "$1", "instance", "(.*):.*")"#,
+    r#"label_replace(up, "foo", "$1", "instance", "(")"#,
+    r#"label_replace(up, "0foo", "$1", "instance", "(.*)")"#,
+    r#"label_join(up, "foo", ",", "a", "b")"#,
+    r#"absent(up{job="x"})"#,
+    r#"absent_over_time(up[5m])"#,
+    r#"predict_linear(x[1h], 3600)"#,
+    r#"vector(1)"#,
+    r#"scalar(up)"#,
+    r#"time()"#,
+    r#"time(1)"#,
+    r#"1 + 2"#,
+    r#"1 > 2"#,
+    r#"1 > bool 2"#,
+    r#"up > 1"#,
+    r#"up > bool 1"#,
+    r#"up and on() vector(1)"#,
+    r#"up * on(instance) group_left(node) node_info"#,
+    r#"up * on(instance) group_left node_info"#,
+    r#"up + ignoring(job) up"#,
+    r#"up or up"#,
+    r#"up and 1"#,
+    r#"up unless on(job) group_left down"#,
+    r#"-up"#,
+    r#"- - 1"#,
+    r#"-1 ^ 2"#,
+    r#"2 ^ 3 ^ 2"#,
+    r#"(up)"#,
+    r#"((up))"#,
+    r#"(up"#,
+    r#"up)"#,
+    r#""string""#,
+    r#"`raw string`"#,
+    r#"'single'"#,
+    r#"0x1F"#,
+    r#"1e3"#,
+    r#"Inf"#,
+    r#"-Inf"#,
+    r#"NaN"#,
+    r#"1h"#,
+    r#"5m + 1"#,
+    r#"up offset 1h30m"#,
+    r#"up offset 1.5h"#,
+    r#"up[5m]"#,
+    r#"up[5m][5m]"#,
+    r#"sum(up[5m])"#,
+    r#"rate(up[5m:])"#,
+    r#"sort_by_label(up, "instance")"#,
+    r#"info(up)"#,
+    r#"double_exponential_smoothing(x[5m], 0.5, 0.5)"#,
+    r#"holt_winters(x[5m], 0.5, 0.5)"#,
+    r#"mad_over_time(x[5m])"#,
+    r#"first_over_time(x[5m])"#,
+    r#"ts_of_max_over_time(x[5m])"#,
+    r#"rate(x[5m] anchored)"#,
+    r#"rate(x[5m] smoothed)"#,
+    r#"rate(x[5m * 2])"#,
+    r#"rate(x[step()])"#,
+    r#"up offset -(1m)"#,
+    r#"up + on(job) fill(0) down"#,
+    r#"{"my.metric"}"#,
+    r#"{"my.metric", "a.b"="c"}"#,
+    r#"my_metric{"a.b"="c"}"#,
+    r#"up # a comment"#,
+    r#"up
+  +
+  down"#,
+    r#"nosuchfunc(up)"#,
+    r#"rate(x[5m]) [5m]"#,
+    r#"up == bool up"#,
+    r#"stddev(up) by (job)"#,
+    r#"count(up) without (job) by (x)"#,
+    r#"group(up)"#,
+    r#"sum by (job) (up) / on(job) group_left sum by (job) (down)"#,
+    r#"avg_over_time(up[0s])"#,
+    r#"up[0s]"#,
+    r#"rate(x[5m:0s])"#,
+    r#"up @ 1e100"#,
+    r#"up offset 292y"#,
+];
+
+#[test]
+fn promql_agrees_with_promtool() {
+    let cases: Vec<(String, String)> = EXPRESSIONS
+        .iter()
+        .map(|e| {
+            let src = format!(
+                "groups:\n- name: g\n  rules:\n  - record: a\n    expr: {}\n",
+                yaml_str(e)
+            );
+            ((*e).to_string(), src)
+        })
+        .collect();
+    agree(&cases);
+}
+
+/// Alert templates: Go text/template syntax, Prometheus 2.42's functions and variables.
+const TEMPLATES: &[&str] = &[
+    r#"{{ $labels.instance }}"#,
+    r#"{{ $value }}"#,
+    r#"{{ $value | printf "%.2f" }}"#,
+    r#"{{ humanize $value }}"#,
+    r#"{{ .Labels.job }}"#,
+    r#"{{ .Value }}"#,
+    r#"{{ $externalLabels.x }}"#,
+    r#"{{ $externalURL }}"#,
+    r#"{{ with $x := 1 }}{{ $x }}{{ end }}"#,
+    r#"{{ if $labels.a }}a{{ else }}b{{ end }}"#,
+    r#"{{ if 1 }}{{ else if 2 }}{{ end }}"#,
+    r#"{{ range $i, $v := .Labels }}{{ $i }}={{ $v }}{{ end }}"#,
+    r#"{{ range .Labels }}{{ . }}{{ end }}"#,
+    r#"{{ range $k := .Labels }}{{ end }}"#,
+    r#"{{ range $a, $b, $c := .Labels }}{{ end }}"#,
+    r#"{{- $labels.a -}}"#,
+    r#"{{-$labels.a-}}"#,
+    r#"{{ /* c */ }}"#,
+    r#"{{/* c */}}"#,
+    r#"{{- /* c */ -}}"#,
+    r#"{{/* c */ }}"#,
+    r#"{{/* unclosed"#,
+    r#"{{ "unterminated }}"#,
+    r#"{{ `raw` }}"#,
+    r#"{{ 'c' }}"#,
+    r#"{{ 'cc' }}"#,
+    r#"{{ 1.5e3 }}"#,
+    r#"{{ 0x1F }}"#,
+    r#"{{ 1_000 }}"#,
+    r#"{{ -1 }}"#,
+    r#"{{ +1 }}"#,
+    r#"{{ 1a }}"#,
+    r#"{{ nil }}"#,
+    r#"{{ true }}"#,
+    r#"{{ (len "a") }}"#,
+    r#"{{ (len "a" }}"#,
+    r#"{{ len "a") }}"#,
+    r#"{{ | len }}"#,
+    r#"{{ len | }}"#,
+    r#"{{ printf "%s" | len | len }}"#,
+    r#"{{ 1 | 2 }}"#,
+    r#"{{ "a" | printf }}"#,
+    r#"{{ $x := 1 }}{{ $x = 2 }}"#,
+    r#"{{ $y = 2 }}"#,
+    r#"{{ $x := }}"#,
+    r#"{{ := 1 }}"#,
+    r#"{{ end }}"#,
+    r#"{{ else }}"#,
+    r#"{{ if }}{{ end }}"#,
+    r#"{{ if 1 }}"#,
+    r#"{{ if 1 }}{{ end }}{{ end }}"#,
+    r#"{{ define "x" }}a{{ end }}"#,
+    r#"{{ template "x" }}"#,
+    r#"{{ template x }}"#,
+    r#"{{ block "b" . }}x{{ end }}"#,
+    r#"{{ break }}"#,
+    r#"{{ range .A }}{{ break }}{{ end }}"#,
+    r#"{{ range .A }}{{ continue }}{{ end }}"#,
+    r#"{{ $labels.a.b.c }}"#,
+    r#"{{ $.Labels.a }}"#,
+    r#"{{ .a.b }}"#,
+    r#"{{ ..a }}"#,
+    r#"{{ . }}"#,
+    r#"{{ $ }}"#,
+    r#"{{ $1 }}"#,
+    r#"{{ $labels.a-b }}"#,
+    r#"{{ index $labels "a-b" }}"#,
+    r#"{{ query "up" | first | label "job" }}"#,
+    r#"{{ reReplaceAll "a" "b" $labels.x }}"#,
+    r#"{{ toTime 1 }}"#,
+    r#"{{ now }}"#,
+    r#"{{ toDuration 1 }}"#,
+    r#"{{ strvalue $value }}"#,
+    r#"{{ title "a" }}"#,
+    r#"{{ safeHtml "a" }}"#,
+    r#"{{ graphLink "up" }}"#,
+    r#"{{ args 1 2 }}"#,
+    r#"{{ externalURL }}"#,
+    r#"{{ pathPrefix }}"#,
+    r#"{{ stripPort "a:1" }}"#,
+    r#"{{ humanizeTimestamp 1 }}"#,
+    r#"{{ and 1 2 }}"#,
+    r#"{{ not 1 }}"#,
+    r#"{{ eq 1 1 }}"#,
+    r#"{{ slice "abc" 1 }}"#,
+    r#"{{ call .F }}"#,
+    r#"{{ js "a" }}"#,
+    r#"{{ html "a" }}"#,
+    r#"{{ urlquery "a" }}"#,
+    r#"{{ println }}"#,
+    r#"{{ a b c }}"#,
+    r#"{{ $labels.instance"#,
+    r#"plain {{ text"#,
+    r#"{{ "a" "b" }}"#,
+    r#"{{ .A.B | printf "%s" }}"#,
+    r#"{{ (.A).B }}"#,
+    r#"{{ ("a").B }}"#,
+    r#"{{ 1.B }}"#,
+    r#"{{ $x.y := 1 }}"#,
+    r#"{{ with 1 }}{{ else with 2 }}{{ end }}"#,
+    r#"{{ range 1 }}{{ else }}{{ end }}"#,
+    r#"{{ if 1 }}{{ else }}{{ else }}{{ end }}"#,
+    r#"{{ # }}"#,
+    r#"{{ ; }}"#,
+    r#"{{ @ }}"#,
+    r#"{{ é }}"#,
+    r#"{{ {{ }}"#,
+    r#"{{ } }}"#,
+    r#"}}"#,
+    r#"{{}}"#,
+    r#"{{ }}"#,
+    r#"{{- }}"#,
+    r#"{{ -}}"#,
+];
+
+#[test]
+fn templates_agree_with_promtool() {
+    let cases: Vec<(String, String)> = TEMPLATES
+        .iter()
+        .map(|t| {
+            let src = format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations:\n      a: {}\n", yaml_str(t));
+            ((*t).to_string(), src)
+        })
+        .collect();
+    agree(&cases);
 }
