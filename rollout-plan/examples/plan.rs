@@ -1,4 +1,4 @@
-//! `plan [--format text|json|mermaid] ROLLOUT.yaml`: the expanded plan of an Argo Rollout (with
+//! `plan [--format text|json|mermaid|svg] ROLLOUT.yaml`: the expanded plan of an Argo Rollout (with
 //! its AnalysisTemplates if they are in the same file), after validating it.
 //!
 //! Exit status: 0 plan printed and no error-level findings; 1 error-level findings (printed on
@@ -13,10 +13,11 @@ enum Format {
     Text,
     Json,
     Mermaid,
+    Svg,
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("plan: {msg} (usage: plan [--format text|json|mermaid] ROLLOUT.yaml)");
+    eprintln!("plan: {msg} (usage: plan [--format text|json|mermaid|svg] ROLLOUT.yaml)");
     ExitCode::from(2)
 }
 
@@ -30,11 +31,12 @@ fn main() -> ExitCode {
                 Some("text") => format = Format::Text,
                 Some("json") => format = Format::Json,
                 Some("mermaid") => format = Format::Mermaid,
+                Some("svg") => format = Format::Svg,
                 Some(other) => return usage(&format!("unknown format {other:?}")),
                 None => return usage("--format needs a value"),
             },
             "-h" | "--help" => {
-                println!("usage: plan [--format text|json|mermaid] ROLLOUT.yaml");
+                println!("usage: plan [--format text|json|mermaid|svg] ROLLOUT.yaml");
                 return ExitCode::SUCCESS;
             }
             other if other.starts_with('-') => return usage(&format!("unknown option {other:?}")),
@@ -98,6 +100,11 @@ fn main() -> ExitCode {
         Format::Mermaid => {
             for p in &plans {
                 print!("{}", p.to_mermaid());
+            }
+        }
+        Format::Svg => {
+            for p in &plans {
+                print!("{}", p.to_svg());
             }
         }
     }

@@ -51,6 +51,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod analysis;
+mod chart;
 mod diagnostic;
 pub mod duration;
 mod error;

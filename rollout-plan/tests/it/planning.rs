@@ -179,3 +179,32 @@ proptest! {
         prop_assert_eq!((last.canary_replicas, last.stable_replicas), (n, 0));
     }
 }
+
+#[test]
+fn svg_chart_has_a_line_per_series_and_a_label_per_step() {
+    let m = parse_file(&fixture("guide-canary.yaml")).unwrap();
+    let p = plan(&m.rollouts[0], &m.templates).unwrap();
+    let svg = p.to_svg();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<polyline").count(), 3);
+    assert_eq!(svg.matches("<text").count(), 3 + p.steps.len());
+    // The weight line ends at 100% (the top of the plot area, y = 30).
+    let weight_line = svg.lines().find(|l| l.contains("#1f77b4")).unwrap();
+    assert!(
+        weight_line.trim_end().ends_with(",30.0\"/>"),
+        "{weight_line}"
+    );
+    // A manual pause draws a dashed marker.
+    let manual = parse_str(
+        "kind: Rollout\nspec:\n  strategy:\n    canary:\n      steps:\n      - pause: {}\n",
+        "m.yaml",
+    )
+    .unwrap();
+    assert!(
+        plan(&manual.rollouts[0], &[])
+            .unwrap()
+            .to_svg()
+            .contains("stroke-dasharray")
+    );
+}
