@@ -35,7 +35,10 @@ fn parse_args() -> Result<Args, String> {
                 format = match it.next().as_deref() {
                     Some("text") => Format::Text,
                     Some("json") => Format::Json,
-                    other => return Err(format!("--format: expected text or json, got {other:?}")),
+                    Some(other) => {
+                        return Err(format!("--format: expected text or json, got {other:?}"));
+                    }
+                    None => return Err("--format needs text or json".to_string()),
                 }
             }
             "--validate-only" => opts.validate_only = true,

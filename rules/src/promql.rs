@@ -388,7 +388,7 @@ pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
             }
             Err(ExprError {
                 offset: locate(&msg, src, &tokens),
-                message: msg,
+                message: prometheus_wording(&msg),
             })
         }
     }
@@ -529,6 +529,45 @@ fn check_at_bounds(text: &str, offset: usize) -> Result<(), ExprError> {
         }
     }
     Ok(())
+}
+
+/// promql-parser's messages in Prometheus's words, so users can search for them: Go's value type
+/// names (`instant vector`, `range vector`) and double-quoted names.
+fn prometheus_wording(msg: &str) -> String {
+    let mut out = msg.to_string();
+    if out.starts_with("expected type") || out.contains("got vector") || out.contains("got matrix")
+    {
+        out = out
+            .replace("type matrix", "type range vector")
+            .replace("type vector", "type instant vector")
+            .replace("got matrix", "got range vector")
+            .replace("got vector", "got instant vector");
+    }
+    // 'name' -> "name" for single words.
+    let mut res = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(a) = rest.find('\'') {
+        let after = rest.get(a + 1..).unwrap_or("");
+        match after.find('\'') {
+            Some(b)
+                if after
+                    .get(..b)
+                    .is_some_and(|w| !w.is_empty() && !w.contains(' ')) =>
+            {
+                res.push_str(rest.get(..a).unwrap_or(""));
+                res.push('"');
+                res.push_str(after.get(..b).unwrap_or(""));
+                res.push('"');
+                rest = after.get(b + 1..).unwrap_or("");
+            }
+            _ => {
+                res.push_str(rest.get(..=a).unwrap_or(""));
+                rest = after;
+            }
+        }
+    }
+    res.push_str(rest);
+    res
 }
 
 /// Find where in `src` the parser error `msg` happened, using our tokens. Falls back to 0.
@@ -702,6 +741,18 @@ mod tests {
         assert!(check("{a=~\".+\"}", Dialect::V3).is_ok());
         assert!(check("{a!~\".+\"}", Dialect::V3).is_err());
         assert!(check("{a!~\".*\"}", Dialect::V3).is_ok());
+    }
+
+    #[test]
+    fn messages_use_prometheus_wording() {
+        assert_eq!(
+            err("rate(up)", Dialect::V3).message,
+            "expected type range vector in call to function \"rate\", got instant vector"
+        );
+        assert_eq!(
+            err("nosuch(up)", Dialect::V3).message,
+            "unknown function with name \"nosuch\""
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod conformance;
 mod differential;
+mod example;
 mod lint;
 mod properties;
 mod slo;
