@@ -1,13 +1,15 @@
-//! `plan [--format text|json|mermaid|svg] ROLLOUT.yaml`: the expanded plan of an Argo Rollout (with
-//! its AnalysisTemplates if they are in the same file), after validating it.
+//! `plan [--format text|json|mermaid|svg] ROLLOUT.yaml`: the expanded plan of an Argo Rollout
+//! (with its AnalysisTemplates if they are in the same file), after validating it.
 //!
 //! Exit status: 0 plan printed and no error-level findings; 1 error-level findings (printed on
-//! stderr, the plan is still printed when it can be computed); 2 bad usage or unreadable input.
+//! stderr; the plan is still printed when it can be computed); 2 bad usage or unreadable input.
 
+use std::error::Error as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rollout_plan::{Severity, parse_file, plan, validate, validate::Options};
+use rollout_plan::{Plan, Severity, parse_file, plan, validate, validate::Options};
 
 enum Format {
     Text,
@@ -16,9 +18,16 @@ enum Format {
     Svg,
 }
 
+const USAGE: &str = "usage: plan [--format text|json|mermaid|svg] ROLLOUT.yaml";
+
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("plan: {msg} (usage: plan [--format text|json|mermaid|svg] ROLLOUT.yaml)");
+    eprintln!("plan: {msg} ({USAGE})");
     ExitCode::from(2)
+}
+
+/// Writes to stdout; a closed pipe (`plan ... | head`) is not worth a panic.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn main() -> ExitCode {
@@ -36,7 +45,7 @@ fn main() -> ExitCode {
                 None => return usage("--format needs a value"),
             },
             "-h" | "--help" => {
-                println!("usage: plan [--format text|json|mermaid|svg] ROLLOUT.yaml");
+                emit(&format!("{USAGE}\n"));
                 return ExitCode::SUCCESS;
             }
             other if other.starts_with('-') => return usage(&format!("unknown option {other:?}")),
@@ -54,19 +63,22 @@ fn main() -> ExitCode {
     let manifest = match parse_file(&path) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("plan: {e}");
+            match e.source() {
+                Some(cause) => eprintln!("plan: {e}: {cause}"),
+                None => eprintln!("plan: {e}"),
+            }
             return ExitCode::from(2);
         }
     };
-    if manifest.rollouts.is_empty() {
-        eprintln!("plan: {}: no Rollout found", path.display());
-        return ExitCode::from(2);
-    }
     let diagnostics = validate(&manifest, &Options::new());
     for d in &diagnostics {
         eprintln!("{d}");
     }
     let mut failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    if manifest.rollouts.is_empty() {
+        eprintln!("plan: {}: no Rollout found", path.display());
+        return ExitCode::from(if failed { 1 } else { 2 });
+    }
     let mut plans = Vec::new();
     for r in &manifest.rollouts {
         match plan(r, &manifest.templates) {
@@ -77,37 +89,22 @@ fn main() -> ExitCode {
             }
         }
     }
-    match format {
+    let output: String = match format {
         Format::Json => {
-            let value = if plans.len() == 1 {
-                plans
-                    .first()
-                    .map(rollout_plan::Plan::to_json)
-                    .unwrap_or_default()
-            } else {
-                serde_json::Value::Array(plans.iter().map(rollout_plan::Plan::to_json).collect())
+            let value = match plans.as_slice() {
+                [one] => one.to_json(),
+                many => serde_json::Value::Array(many.iter().map(Plan::to_json).collect()),
             };
-            println!(
-                "{}",
+            format!(
+                "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            )
         }
-        Format::Text => {
-            for p in &plans {
-                print!("{}", p.to_text());
-            }
-        }
-        Format::Mermaid => {
-            for p in &plans {
-                print!("{}", p.to_mermaid());
-            }
-        }
-        Format::Svg => {
-            for p in &plans {
-                print!("{}", p.to_svg());
-            }
-        }
-    }
+        Format::Text => plans.iter().map(Plan::to_text).collect(),
+        Format::Mermaid => plans.iter().map(Plan::to_mermaid).collect(),
+        Format::Svg => plans.iter().map(Plan::to_svg).collect(),
+    };
+    emit(&output);
     if failed {
         ExitCode::from(1)
     } else {

@@ -1,9 +1,12 @@
 //! `simulate [--format text|json] [--limit DURATION] ROLLOUT.yaml SCENARIO.yaml`: run a Rollout
-//! offline against scripted metric values and operator actions (see `rollout_plan::sim::Scenario`).
+//! offline against scripted metric values and operator actions (see `rollout_plan::sim::Scenario`;
+//! an example scenario is `examples/data/guide-fails-at-25.yaml`).
 //!
 //! Exit status: 0 promoted; 1 aborted, stalled on a manual gate, or still running at the limit;
 //! 2 bad usage or unreadable input.
 
+use std::error::Error as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,10 +14,10 @@ use rollout_plan::duration::{format_seconds, parse_millis};
 use rollout_plan::parse_file;
 use rollout_plan::sim::{Outcome, Scenario, simulate_scenario};
 
+const USAGE: &str = "usage: simulate [--format text|json] [--limit 2h] ROLLOUT.yaml SCENARIO.yaml";
+
 fn usage(msg: &str) -> ExitCode {
-    eprintln!(
-        "simulate: {msg} (usage: simulate [--format text|json] [--limit 2h] ROLLOUT.yaml SCENARIO.yaml)"
-    );
+    eprintln!("simulate: {msg} ({USAGE})");
     ExitCode::from(2)
 }
 
@@ -44,7 +47,10 @@ fn main() -> ExitCode {
     let manifest = match parse_file(rollout_file) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("simulate: {e}");
+            match e.source() {
+                Some(cause) => eprintln!("simulate: {e}: {cause}"),
+                None => eprintln!("simulate: {e}"),
+            }
             return ExitCode::from(2);
         }
     };
@@ -72,8 +78,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut out = String::new();
     if json {
-        println!("{}", serde_json::to_string_pretty(&sim).unwrap_or_default());
+        out = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&sim).unwrap_or_default()
+        );
     } else {
         for e in &sim.events {
             let v = serde_json::to_value(e).unwrap_or_default();
@@ -86,18 +96,20 @@ fn main() -> ExitCode {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             fields.sort();
-            println!(
-                "{:>9}  {:<18} {}",
+            out.push_str(&format!(
+                "{:>9}  {:<18} {}\n",
                 format_seconds(at / 1000),
                 v["event"].as_str().unwrap_or(""),
                 fields.join(" ")
-            );
+            ));
         }
-        println!(
-            "outcome: {}",
+        out.push_str(&format!(
+            "outcome: {}\n",
             serde_json::to_string(&sim.outcome).unwrap_or_default()
-        );
+        ));
     }
+    // A closed pipe (`simulate ... | head`) is not worth a panic.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
     match sim.outcome {
         Outcome::Promoted { .. } => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
