@@ -184,6 +184,20 @@ pub const CHECKS: &[LintCheck] = &[
         "move $value to an annotation"
     ),
     check!(
+        "lint/nan-in-aggregation",
+        Warning,
+        "division or modulo between series inside sum/avg/stddev/stdvar",
+        "a single series dividing by zero yields NaN or Inf, which poisons the whole aggregation",
+        "aggregate numerator and denominator separately, then divide"
+    ),
+    check!(
+        "lint/cross-group-dependency",
+        Info,
+        "rule reads a series recorded by a rule in another group or file",
+        "groups are evaluated independently, so the input lags by up to one interval and can be missing right after a restart",
+        "move the rules into one group (in dependency order) if the lag matters"
+    ),
+    check!(
         "lint/label-replace-regex",
         Error,
         "label_replace with a regex that Go cannot compile, or a destination that is not a valid label name",
@@ -671,6 +685,16 @@ impl Walker<'_> {
                 }
             }
             Ast::Aggregate(a) => {
+                let op = a.op.to_string();
+                if matches!(op.as_str(), "sum" | "avg" | "stddev" | "stdvar")
+                    && divides_series(&a.expr)
+                {
+                    self.findings.push((
+                        "lint/nan-in-aggregation",
+                        op.clone(),
+                        format!("{op}() over a division between series: one zero denominator makes the result NaN or Inf"),
+                    ));
+                }
                 self.walk(&a.expr, in_call, in_cmp);
             }
             Ast::Paren(p) => self.walk(&p.expr, in_call, in_cmp),
@@ -678,6 +702,23 @@ impl Walker<'_> {
             Ast::Subquery(s) => self.walk(&s.expr, in_call, in_cmp),
             _ => {}
         }
+    }
+}
+
+/// Whether `e` divides (or takes the modulo of) one series by another, outside nested aggregations.
+fn divides_series(e: &Ast) -> bool {
+    match e {
+        Ast::Binary(b) => {
+            let op = b.op.to_string();
+            let rhs_scalar = matches!(unparen(&b.rhs), Ast::NumberLiteral(_));
+            ((op == "/" || op == "%") && !rhs_scalar)
+                || divides_series(&b.lhs)
+                || divides_series(&b.rhs)
+        }
+        Ast::Paren(p) => divides_series(&p.expr),
+        Ast::Unary(u) => divides_series(&u.expr),
+        Ast::Call(c) => c.args.args.iter().any(|a| divides_series(a)),
+        _ => false,
     }
 }
 
@@ -858,10 +899,15 @@ fn selected_names(e: &Ast, out: &mut Vec<String>) {
 pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut recorded: HashSet<&str> = HashSet::new();
+    // Where each recorded series is defined: (file, group).
+    let mut defined_in: HashMap<&str, (&str, &str)> = HashMap::new();
     for l in loaded {
-        for (_, r) in l.file.rules() {
+        for (g, r) in l.file.rules() {
             if let Some(rec) = &r.record {
                 recorded.insert(&rec.value);
+                defined_in
+                    .entry(&rec.value)
+                    .or_insert((&l.file.path, &g.name.value));
             }
         }
     }
@@ -882,6 +928,18 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             names.sort();
             names.dedup();
             for n in &names {
+                if let Some((file, group)) = defined_in.get(n.as_str())
+                    && (*file != l.file.path.as_str() || *group != g.name.value.as_str())
+                {
+                    let pos = r.expr.as_ref().map_or(r.pos, |e| e.pos);
+                    out.push(
+                        "lint/cross-group-dependency",
+                        pos,
+                        g,
+                        Some(r),
+                        format!("{n:?} is recorded in group {group:?} of {file}, evaluated independently of this group"),
+                    );
+                }
                 if n.contains(':') && !recorded.contains(n.as_str()) {
                     let pos = r.expr.as_ref().map_or(r.pos, |e| e.pos);
                     out.push(

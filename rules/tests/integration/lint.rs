@@ -336,6 +336,42 @@ fn label_replace_regex() {
 }
 
 #[test]
+fn nan_in_aggregation() {
+    let code = "lint/nan-in-aggregation";
+    assert!(has(
+        &record(
+            "job:x:ratio",
+            "sum by (job) (rate(a_total[5m]) / rate(b_total[5m]))"
+        ),
+        code
+    ));
+    assert!(!has(
+        &record(
+            "job:x:ratio",
+            "sum by (job) (rate(a_total[5m])) / sum by (job) (rate(b_total[5m]))"
+        ),
+        code
+    ));
+    assert!(!has(
+        &record("job:x:ratio", "sum by (job) (rate(a_total[5m]) / 60)"),
+        code
+    ));
+}
+
+#[test]
+fn cross_group_dependency() {
+    let code = "lint/cross-group-dependency";
+    let src = "groups:\n  - name: a\n    rules:\n      - record: job:x:sum\n        expr: sum by (job) (x_total)\n      - record: job:x:double\n        expr: job:x:sum * 2\n  - name: b\n    rules:\n      - record: job:x:triple\n        expr: job:x:sum * 3\n";
+    let d = lint_with(LintConfig::default(), &[("t.yml", src)]);
+    let found: Vec<_> = d
+        .iter()
+        .filter(|x| x.code == code)
+        .map(|x| x.rule.clone().unwrap())
+        .collect();
+    assert_eq!(found, vec!["job:x:triple"]);
+}
+
+#[test]
 fn checks_can_be_disabled_globally_per_file_and_per_rule() {
     let code = "lint/alert-no-condition";
     let src = alert("sum(up)", "");
