@@ -64,8 +64,12 @@ fn direct(c: &mut Criterion) {
         b.iter(|| black_box(ours.check().allowed()))
     });
     let ticker = ratelimit_core::TickerClock::start(Duration::from_millis(1)).unwrap();
-    let ours = DirectBuilder::new(Gcra::new(ours_quota_allow())).clock(ticker).build();
-    g.bench_function("allow/ticker-clock/ours", |b| b.iter(|| black_box(ours.check().allowed())));
+    let ours = DirectBuilder::new(Gcra::new(ours_quota_allow()))
+        .clock(ticker)
+        .build();
+    g.bench_function("allow/ticker-clock/ours", |b| {
+        b.iter(|| black_box(ours.check().allowed()))
+    });
     let gov = governor::RateLimiter::direct(gov_quota_allow());
     g.bench_function("allow/default-clock/governor", |b| {
         b.iter(|| black_box(gov.check().is_ok()))

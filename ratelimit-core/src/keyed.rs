@@ -248,7 +248,6 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
     }
 
     /// Builds with the default shard count (cannot fail).
-    #[cfg(feature = "redis")]
     pub(crate) fn build_default<K: Hash + Eq + Clone>(self) -> KeyedLimiter<K, A, C, H> {
         let shards = self.shards;
         self.build_unchecked(shards)

@@ -46,6 +46,8 @@
 //!   window (when its packed state fits 64 bits).
 //! - [`KeyedLimiter`]: one state per key, sharded; fresh-equivalent keys are reclaimed lazily
 //!   and by [`KeyedLimiter::sweep`]; an optional key cap whose evictions only ever admit more.
+//! - [`RuledLimiter`]: a quota per key from [`QuotaRules`] (exact key, then the most specific
+//!   pattern, then the default), replaceable at run time without resetting unchanged keys.
 //! - `redis_store::RedisLimiter` (feature `redis`): the state in Redis, one atomic Lua script
 //!   and one round trip per decision, server time, a fail policy.
 //!
@@ -90,6 +92,7 @@ mod quota;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis_store;
+mod rules;
 pub mod trace;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
@@ -108,6 +111,7 @@ pub use error::Error;
 pub use keyed::{FastHash, FastHasher, KeyedBuilder, KeyedLimiter};
 pub use observe::{DecisionCounters, Observer, OutcomeCounts, Reservation};
 pub use quota::{Quota, QuotaBuilder};
+pub use rules::{QuotaRules, RuledLimiter};
 
 #[cfg(test)]
 mod tests {

@@ -261,3 +261,31 @@ fn clock_going_backwards_never_admits_more() {
         );
     }
 }
+
+#[test]
+fn ruled_limiter_keeps_state_of_unchanged_keys() {
+    use ratelimit_core::{QuotaRules, RuledLimiter};
+    let clock = ManualClock::new(0);
+    let rules = QuotaRules::new(Quota::per_minute(2).unwrap())
+        .pattern("team-*", Quota::per_minute(4).unwrap());
+    let lim = RuledLimiter::new(
+        |q| AnyAlgorithm::from_name("sliding-window", q).unwrap(),
+        rules.clone(),
+        clock.clone(),
+    );
+    assert_eq!(
+        (0..9).filter(|_| lim.check("team-a", 1).allowed()).count(),
+        4
+    );
+    assert_eq!((0..9).filter(|_| lim.check("solo", 1).allowed()).count(), 2);
+    // A new, more specific pattern for team-b only: team-a and solo keep their state.
+    lim.set_rules(rules.pattern("team-b*", Quota::per_minute(1).unwrap()));
+    assert!(!lim.check("team-a", 1).allowed());
+    assert!(!lim.check("solo", 1).allowed());
+    assert_eq!(
+        (0..9).filter(|_| lim.check("team-b", 1).allowed()).count(),
+        1
+    );
+    clock.advance(Duration::from_secs(120));
+    assert_eq!(lim.sweep(), 3);
+}

@@ -361,3 +361,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Quota resolution never panics on arbitrary patterns and keys, an exact key always wins,
+    /// and the result does not depend on the order the patterns were added in.
+    #[test]
+    fn quota_rules_resolve_deterministically(pats in prop::collection::vec("[a-c*]{0,5}", 0..6), key in "[a-c]{0,6}") {
+        use ratelimit_core::QuotaRules;
+        let q = |n: u64| Quota::per_second(n).unwrap();
+        let mut fwd = QuotaRules::new(q(1));
+        let mut rev = QuotaRules::new(q(1));
+        for (i, p) in pats.iter().enumerate() {
+            fwd = fwd.pattern(p, q(i as u64 + 2));
+        }
+        // Same pattern → same quota in both (the last one added wins in `fwd`).
+        let mut last: HashMap<&String, u64> = HashMap::new();
+        for (i, p) in pats.iter().enumerate() {
+            last.insert(p, i as u64 + 2);
+        }
+        for p in pats.iter().rev() {
+            rev = rev.pattern(p, q(last[p]));
+        }
+        prop_assert_eq!(fwd.resolve(&key), rev.resolve(&key));
+        let fwd = fwd.exact(&key, q(99));
+        prop_assert_eq!(fwd.resolve(&key).limit(), 99);
+    }
+}
