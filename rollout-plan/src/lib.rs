@@ -56,6 +56,7 @@ mod diagnostic;
 pub mod duration;
 mod error;
 pub mod export;
+pub mod flagger;
 mod model;
 mod parse;
 pub mod plan;

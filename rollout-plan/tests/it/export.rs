@@ -90,3 +90,54 @@ proptest! {
         prop_assert_eq!(back.rollouts[0].replicas, r.replicas);
     }
 }
+
+#[test]
+fn guide_canary_to_flagger_lists_what_is_lost() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/guide-canary.yaml");
+    let m = parse_file(&path).unwrap();
+    let (canary, losses) = rollout_plan::flagger::to_flagger(&m.rollouts[0], &m.templates).unwrap();
+    let a = &canary["spec"]["analysis"];
+    assert_eq!(a["stepWeights"], serde_json::json!([10, 25, 50, 75]));
+    assert_eq!(a["maxWeight"], 75);
+    assert_eq!(a["interval"], "2m");
+    assert_eq!(a["threshold"], 2);
+    assert_eq!(
+        a["metrics"][0]["thresholdRange"],
+        serde_json::json!({"min": 0.95})
+    );
+    let fields: Vec<&str> = losses.iter().map(|l| l.field.as_str()).collect();
+    // 3m, 5m and 3m pauses cannot be expressed with a single 2m interval.
+    for f in [
+        "spec.strategy.canary.steps[3].pause.duration",
+        "spec.strategy.canary.steps[5].pause.duration",
+        "spec.strategy.canary.steps[7].pause.duration",
+        "success-rate/success-rate.failureLimit",
+        "service.port",
+    ] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+    let invalid = parse_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid.yaml"),
+    )
+    .unwrap();
+    let (_, losses) =
+        rollout_plan::flagger::to_flagger(&invalid.rollouts[0], &invalid.templates).unwrap();
+    let details: String = losses
+        .iter()
+        .map(|l| format!("{}: {}\n", l.field, l.detail))
+        .collect();
+    for needle in [
+        "setCanaryScale has no Flagger equivalent",
+        "manual pauses",
+        "experiment has no Flagger",
+        "does not increase",
+    ] {
+        assert!(details.contains(needle), "{needle} missing:\n{details}");
+    }
+    let bg = parse_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bluegreen.yaml"),
+    )
+    .unwrap();
+    assert!(rollout_plan::flagger::to_flagger(&bg.rollouts[0], &bg.templates).is_err());
+}
