@@ -107,6 +107,9 @@ impl QuotaRules {
 
 type Make<A> = Arc<dyn Fn(Quota) -> A + Send + Sync>;
 
+/// One keyed limiter per distinct quota.
+type PerQuota<A, C> = HashMap<Quota, Arc<KeyedLimiter<String, A, C>>>;
+
 /// A keyed limiter whose quota depends on the key ([`QuotaRules`]), with rules replaceable at
 /// run time: keys whose quota did not change keep their state (no reset burst); a key whose
 /// quota changed starts fresh under the new one.
@@ -133,7 +136,7 @@ pub struct RuledLimiter<A: Algorithm, C: Clock + Clone = MonotonicClock> {
     make: Make<A>,
     clock: C,
     rules: RwLock<Arc<QuotaRules>>,
-    limiters: RwLock<HashMap<Quota, Arc<KeyedLimiter<String, A, C>>>>,
+    limiters: RwLock<PerQuota<A, C>>,
 }
 
 impl<A: Algorithm, C: Clock + Clone + Debug> Debug for RuledLimiter<A, C> {
