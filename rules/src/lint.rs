@@ -406,6 +406,7 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
     let mut w = Walker {
         findings: Vec::new(),
         cfg,
+        dialect: ctx.dialect,
     };
     w.walk(&c.ast, false, false);
     for (code, name, msg) in w.findings {
@@ -562,6 +563,7 @@ struct Walker<'a> {
     /// (code, token to point at, message)
     findings: Vec<(&'static str, String, String)>,
     cfg: &'a LintConfig,
+    dialect: crate::dialect::Dialect,
 }
 
 impl Walker<'_> {
@@ -623,7 +625,7 @@ impl Walker<'_> {
                 }
                 if name == "label_replace" {
                     if let Some(Ast::StringLiteral(dst)) = c.args.args.get(1).map(|a| a.as_ref())
-                        && !crate::names::is_legacy_label_name(&dst.val)
+                        && !crate::names::is_valid_label_name(&dst.val, self.dialect)
                     {
                         self.findings.push((
                             "lint/label-replace-regex",
@@ -635,7 +637,7 @@ impl Walker<'_> {
                         ));
                     }
                     if let Some(Ast::StringLiteral(re)) = c.args.args.get(4).map(|a| a.as_ref())
-                        && let Err(err) = crate::re2::check(&re.val, crate::dialect::Dialect::V3)
+                        && let Err(err) = crate::re2::check(&re.val, self.dialect)
                     {
                         self.findings.push((
                             "lint/label-replace-regex",

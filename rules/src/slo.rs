@@ -399,6 +399,23 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// budget * 100 + objective == 100 exactly, and thresholds never carry float noise.
+        #[test]
+        fn budget_is_exact(int in 1u32..100, frac in 0u32..10_000, digits in 0usize..5) {
+            let obj = if digits == 0 { int.to_string() } else { format!("{int}.{:0>w$}", frac % 10u32.pow(digits as u32), w = digits) };
+            let Ok(spec) = SloSpec::new("s", &obj, Sli::Ratio("x[{{.window}}]".into())) else {
+                return Ok(());
+            };
+            let budget = Decimal::parse(&spec.error_budget()).unwrap();
+            let hundred = Decimal { mantissa: 100, scale: 0 };
+            let total = budget.mul(&hundred).normalized();
+            proptest::prop_assert_eq!(hundred.sub(&Decimal::parse(&obj).unwrap()).normalized(), total);
+            let yaml = spec.to_rule_file().unwrap();
+            proptest::prop_assert!(!yaml.contains("0000000"), "{}", yaml);
+        }
+    }
+
     #[test]
     fn rejects_bad_specs() {
         let sli = || Sli::Ratio("x[{{.window}}]".into());

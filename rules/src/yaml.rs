@@ -464,6 +464,50 @@ mod tests {
         assert_eq!(pos_of("expr: foo\n  bar\n", "bar"), Position::new(2, 3));
     }
 
+    proptest::proptest! {
+        /// Every word of a block scalar maps back to where it is written in the file.
+        #[test]
+        fn block_scalar_positions_round_trip(
+            words in proptest::collection::vec("[a-z(){}\\[\\]=\"0-9]{1,8}", 1..12),
+            breaks in proptest::collection::vec(proptest::bool::ANY, 12),
+            indent in 2usize..6,
+            folded in proptest::bool::ANY,
+        ) {
+            let pad = " ".repeat(indent);
+            let mut body = String::new();
+            let mut line = pad.clone();
+            for (i, w) in words.iter().enumerate() {
+                line.push_str(w);
+                if breaks[i] || i + 1 == words.len() {
+                    body.push_str(&line);
+                    body.push('\n');
+                    line = pad.clone();
+                } else {
+                    line.push(' ');
+                }
+            }
+            let src = format!("expr: {}\n{body}", if folded { ">" } else { "|" });
+            let y = load(&src);
+            let Some(node) = y.nodes.iter().find(|n| matches!(&n.kind, Kind::Scalar { style: Style::Literal | Style::Folded, .. })) else {
+                return Ok(());
+            };
+            let Kind::Scalar { value, style, .. } = &node.kind else { unreachable!() };
+            let starts = line_starts(&src);
+            // Walk the words in order through the value and the source.
+            let (mut vpos, mut spos) = (0usize, src.find('\n').unwrap() + 1);
+            for w in &words {
+                let vi = vpos + value[vpos..].find(w.as_str()).unwrap();
+                let si = spos + src[spos..].find(w.as_str()).unwrap();
+                let got = value_offset_to_pos(&src, &starts, node.start, *style, value, value[..vi].chars().count());
+                let line_no = src[..si].matches('\n').count() + 1;
+                let col = src[..si].rfind('\n').map_or(si, |n| si - n - 1) + 1;
+                proptest::prop_assert_eq!(got, Position::new(line_no as u32, col as u32), "word {:?} in {:?}", w, src);
+                vpos = vi + w.len();
+                spos = si + w.len();
+            }
+        }
+    }
+
     #[test]
     fn offsets_inside_quoted() {
         assert_eq!(pos_of("expr: 'a + b'\n", "b"), Position::new(1, 12));
