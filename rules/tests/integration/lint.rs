@@ -322,7 +322,7 @@ fn label_replace_regex() {
     assert!(has(
         &record(
             "a:b:c",
-            "label_replace(up, \"0x\", \"$1\", \"instance\", \"(.*)\")"
+            "label_replace(up, \"\", \"$1\", \"instance\", \"(.*)\")"
         ),
         code
     ));
