@@ -301,6 +301,8 @@ pub enum Event {
         phase: Phase,
         /// Argo's message.
         message: String,
+        /// Misleading results worth knowing (see `RunAssessment::warnings`).
+        warnings: Vec<String>,
     },
     /// The rollout paused.
     Paused {
@@ -433,7 +435,7 @@ impl Run {
         now: i64,
         source: &mut dyn MetricSource,
         events: &mut Vec<Event>,
-    ) -> Option<(Phase, String)> {
+    ) -> Option<(Phase, String, Vec<String>)> {
         for (name, _resume) in self.state.due(now) {
             let (success, failure) = self.conditions.get(&name).cloned().unwrap_or_default();
             let (phase, value, message) = match source.measure(&name, now) {
@@ -478,13 +480,15 @@ impl Run {
             }
         }
         let a = self.state.assess();
-        a.phase.completed().then_some((a.phase, a.message))
+        a.phase
+            .completed()
+            .then_some((a.phase, a.message, a.warnings))
     }
 
-    fn terminate(&mut self) -> (Phase, String) {
+    fn terminate(&mut self) -> (Phase, String, Vec<String>) {
         self.state.terminate = true;
         let a = self.state.assess();
-        (a.phase, a.message)
+        (a.phase, a.message, a.warnings)
     }
 }
 
@@ -613,12 +617,13 @@ impl Sim {
                     finished.push((run.kind, done));
                 }
             }
-            for (kind, (phase, message)) in finished {
+            for (kind, (phase, message, warnings)) in finished {
                 self.events.push(Event::AnalysisFinished {
                     at: now,
                     kind,
                     phase,
                     message: message.clone(),
+                    warnings,
                 });
                 if kind == AnalysisKind::Background {
                     *background = None;
@@ -822,12 +827,13 @@ impl Sim {
         }
         let at = self.now();
         if let Some(mut bg) = background.take() {
-            let (phase, message) = bg.terminate();
+            let (phase, message, warnings) = bg.terminate();
             self.events.push(Event::AnalysisFinished {
                 at,
                 kind: AnalysisKind::Background,
                 phase,
                 message,
+                warnings,
             });
         }
         self.events.push(Event::Promoted { at });

@@ -58,6 +58,7 @@ checks! {
     "rollout/preview-replica-count", Error, "previewReplicaCount negative", "use 0 or more";
     "rollout/no-steps", Info, "a canary without steps goes straight to 100%", "add steps for a gradual rollout";
     "rollout/background-bounded-metric", Warning, "a background-analysis metric with a count: when the run is terminated before the count is reached Argo reports it Successful even after errors (argo-rollouts#4479)", "use an unbounded metric (interval without count) for background analysis, or keep consecutiveErrorLimit low";
+    "rollout/step-analysis-unbounded", Warning, "an analysis step whose metric has an interval but no count: the run never succeeds, so the step waits until a failure aborts it", "give the metric a count, or move it to background analysis";
     "analysis/metric-name", Error, "a metric without a name or with a duplicate name", "give each metric a unique name";
     "analysis/provider", Error, "a metric with no provider or several", "set exactly one provider";
     "analysis/provider-field", Error, "a prometheus metric without address or query, or a web metric without url", "fill in the field";
@@ -336,6 +337,18 @@ fn canary(o: &mut Out<'_>, r: &Rollout, c: &CanaryStrategy, templates: &[Analysi
         }
         if let Some(a) = &s.analysis {
             analysis_ref(o, a, &format!("{sp}.analysis"), templates);
+            for t in resolve(a, templates) {
+                for m in &t.metrics {
+                    let has_interval = m.interval.as_deref().is_some_and(|i| !i.is_empty());
+                    if has_interval && m.count.is_none() {
+                        o.push(
+                            "rollout/step-analysis-unbounded",
+                            &format!("{sp}.analysis"),
+                            format!("metric {:?} of template {:?} has an interval but no count: this analysis step can never succeed", m.name, t.name),
+                        );
+                    }
+                }
+            }
         }
         if let Some(scs) = &s.set_canary_scale {
             let f = format!("{sp}.setCanaryScale");

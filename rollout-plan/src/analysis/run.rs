@@ -453,6 +453,9 @@ pub struct RunAssessment {
     pub message: String,
     /// Dry-run metrics by phase.
     pub dry_run_summary: DryRunSummary,
+    /// Results Argo reports that mislead: a bounded metric stopped early and called Successful
+    /// although it had failed or errored measurements (argo-rollouts#4479).
+    pub warnings: Vec<String>,
 }
 
 impl RunState {
@@ -489,13 +492,31 @@ impl RunState {
         let mut everything_completed = true;
         let mut summary = DryRunSummary::default();
         let mut any_live = false;
+        let mut warnings = Vec::new();
         for metric in &self.metrics {
             let dry = self.is_dry_run(&metric.name);
             let Some(result) = self.results.iter_mut().find(|r| r.name == metric.name) else {
                 continue;
             };
+            let already = result.phase.is_some_and(Phase::completed);
             let phase = assess_metric(metric, result, terminating);
             result.phase = Some(phase);
+            let short = Limits::of(metric).count.is_some_and(|c| result.count < c);
+            if !already
+                && terminating
+                && phase == Phase::Successful
+                && short
+                && (result.error > 0 || result.failed > 0)
+            {
+                warnings.push(format!(
+                    "metric {:?} is reported Successful only because the run was terminated after {} of {} measurements ({} failed, {} errors); Argo does not judge unfinished bounded metrics (argo-rollouts#4479)",
+                    metric.name,
+                    result.count,
+                    Limits::of(metric).count.unwrap_or(0),
+                    result.failed,
+                    result.error
+                ));
+            }
             if dry {
                 summary.count += 1;
                 match phase {
@@ -538,6 +559,7 @@ impl RunState {
             phase,
             message,
             dry_run_summary: summary,
+            warnings,
         }
     }
 
@@ -642,4 +664,47 @@ fn retry_interval(metric: &Metric, last: &Measurement) -> Option<i64> {
         .as_deref()
         .filter(|i| !i.is_empty())
         .and_then(parse_millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IntOrString;
+
+    #[test]
+    fn terminated_bounded_metric_is_successful_with_a_warning() {
+        // argo-rollouts#4479: count 5, failureLimit 2; 3 errors and 1 failure, then terminated.
+        let metric = Metric {
+            name: "m".into(),
+            interval: Some("1m".into()),
+            count: Some(IntOrString::Int(5)),
+            failure_limit: Some(IntOrString::Int(2)),
+            ..Metric::default()
+        };
+        let mut result = MetricResult {
+            name: "m".into(),
+            phase: Some(Phase::Running),
+            ..MetricResult::default()
+        };
+        for phase in [Phase::Error, Phase::Error, Phase::Error, Phase::Failed] {
+            result.record(Measurement {
+                phase,
+                value: None,
+                message: String::new(),
+                started_at: Some(0),
+                finished_at: Some(0),
+                resume_at: None,
+            });
+        }
+        let mut run = RunState {
+            metrics: vec![metric],
+            terminate: true,
+            results: vec![result],
+            ..RunState::default()
+        };
+        let a = run.assess();
+        assert_eq!(a.phase, Phase::Successful);
+        assert_eq!(a.warnings.len(), 1);
+        assert!(a.warnings[0].contains("#4479"), "{}", a.warnings[0]);
+    }
 }

@@ -211,3 +211,41 @@ fn manual_abort_and_bad_scenarios() {
     assert!(Scenario::from_yaml("actions:\n- {at: 1m, action: dance}\n").is_err());
     assert!(Scenario::from_yaml("metrix: {}\n").is_err());
 }
+
+#[test]
+fn terminated_bounded_background_metric_is_flagged() {
+    let yaml = "kind: Rollout\nspec:\n  replicas: 4\n  strategy:\n    canary:\n      analysis:\n        templates: [{templateName: t}]\n      steps:\n      - setWeight: 50\n      - pause: {duration: 2m}\n---\nkind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  metrics:\n  - name: m\n    interval: 30s\n    count: 20\n    failureLimit: 3\n    successCondition: result[0] > 1\n    provider: {prometheus: {address: 'http://p', query: up}}\n";
+    let m = rollout_plan::parse_str(yaml, "b.yaml").unwrap();
+    let s = Scenario::from_yaml(
+        "metrics:\n  m:\n  - {at: 0s, value: 0}\n  - {at: 20s, value: 2}\n  - {at: 1m, error: timeout}\n  - {at: 65s, value: 2}\n",
+    )
+    .unwrap();
+    let sim = simulate_scenario(&m.rollouts[0], &m.templates, &s, HOUR).unwrap();
+    assert!(
+        matches!(sim.outcome, Outcome::Promoted { .. }),
+        "{:?}",
+        sim.outcome
+    );
+    let warnings: Vec<&String> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AnalysisFinished {
+                phase: Phase::Successful,
+                warnings,
+                ..
+            } => Some(warnings),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:#?}", sim.events);
+    assert!(warnings[0].contains("argo-rollouts#4479"));
+    // The lint says so before anything runs.
+    let d = rollout_plan::validate(&m, &rollout_plan::validate::Options::new());
+    assert!(
+        d.iter()
+            .any(|d| d.code == "rollout/background-bounded-metric"),
+        "{d:#?}"
+    );
+}

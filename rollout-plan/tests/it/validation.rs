@@ -47,6 +47,7 @@ fn invalid_rollout_reports_each_problem_at_its_position() {
         ("rollout/weight-decreasing", 18, 20),
         ("rollout/template-not-found", 22, 27),
         ("rollout/analysis-args", 23, 9),
+        ("rollout/step-analysis-unbounded", 23, 9),
         ("rollout/experiment", 29, 22),
         ("analysis/promql-syntax", 46, 16),
         ("analysis/condition-syntax", 42, 23),
