@@ -14,6 +14,12 @@
 //! - [`analysis`] evaluates `successCondition`/`failureCondition` and assesses measurements,
 //!   metrics and runs as Argo does; [`sim`] drives a rollout on a manual clock with scripted
 //!   metric values and operator actions.
+//! - [`export`] builds strategies in code and emits Argo YAML (parse → emit → parse is
+//!   lossless for the model); [`flagger`] emits a Flagger `Canary` with the list of what
+//!   Flagger cannot express.
+//!
+//! The reference CLIs are the `plan` and `simulate` examples
+//! (`cargo run -p rollout-plan --example plan -- [--format text|json|mermaid|svg] ROLLOUT.yaml`).
 //!
 //! ```
 //! use rollout_plan::{parse_str, plan, validate, validate::Options, Severity};
