@@ -76,12 +76,11 @@ pub fn parse_line(source_name: &str, line: usize, text: &str) -> Result<Option<T
     if let Some((sc, sb)) = start {
         fields.push((sc, &text[sb..]));
     }
-    match fields.first() {
+    let (tc, t) = match fields.first() {
         None => return Ok(None),
         Some((_, f)) if f.starts_with('#') => return Ok(None),
-        _ => {}
-    }
-    let (tc, t) = fields[0];
+        Some(&first) => first,
+    };
     let t_ms = t.parse::<u64>().map_err(|_| {
         parse_err(
             source_name,

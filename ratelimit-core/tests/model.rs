@@ -387,3 +387,17 @@ proptest! {
         prop_assert_eq!(fwd.resolve(&key).limit(), 99);
     }
 }
+
+proptest! {
+    /// The text parsers return an error, never panic, on arbitrary input; valid lines round-trip.
+    #[test]
+    fn trace_and_duration_parsers_never_panic(text in "\\PC{0,40}", t in 0u64..1_000_000, key in "[a-z0-9:_-]{1,12}", cost in 0u64..100) {
+        use ratelimit_core::trace::{parse_duration, parse_line, read_trace};
+        let _ = parse_line("p", 1, &text);
+        let _ = parse_duration(&text);
+        let _ = read_trace("p", text.as_bytes());
+        let line = parse_line("p", 1, &format!("{t} {key} {cost}")).unwrap().unwrap();
+        prop_assert_eq!((line.t_ms, line.key.as_str(), line.cost), (t, key.as_str(), cost));
+        prop_assert_eq!(parse_duration(&format!("{t}ms")).unwrap(), Duration::from_millis(t));
+    }
+}
