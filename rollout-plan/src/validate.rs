@@ -65,6 +65,7 @@ checks! {
     "analysis/promql-syntax", Error, "a prometheus query that does not parse", "fix the PromQL";
     "analysis/condition-syntax", Error, "a successCondition/failureCondition that does not compile (unknown names, syntax, mismatched types); every measurement would be Error", "fix the expression";
     "analysis/constant-condition", Warning, "a condition that does not depend on the result: it is always or never true", "compare against `result`";
+    "analysis/never-true", Warning, "a condition that is false for every probed result (numbers around its own literals, NaN, infinities, empty): as a successCondition every measurement fails, as a failureCondition it never fires", "fix the comparison (often a swapped < and >, or && where || was meant)";
     "analysis/unguarded-index", Warning, "result[0] without a len(result) guard: an empty query result is an Error (counts toward consecutiveErrorLimit, not failureLimit)", "write `len(result) > 0 && result[0] ...` or use default()";
     "analysis/duration", Error, "interval or initialDelay that is not a Go duration; Argo never measures", "write e.g. \"30s\", \"5m\"";
     "analysis/count-without-interval", Error, "count above 1 without an interval; Argo rejects it", "set an interval";
@@ -725,6 +726,13 @@ fn metric(o: &mut Out<'_>, t: &AnalysisTemplate, m: &Metric, mp: &str) {
                         format!("{field} {text:?} does not look at the result: it is constant"),
                     );
                 }
+                if never_true(&text) {
+                    o.push(
+                        "analysis/never-true",
+                        &f,
+                        format!("{field} {text:?} is false for every probed result value"),
+                    );
+                }
                 if text.contains("result[0]") && !text.contains("len(result)") {
                     o.push(
                         "analysis/unguarded-index",
@@ -813,4 +821,48 @@ fn metric(o: &mut Out<'_>, t: &AnalysisTemplate, m: &Metric, mp: &str) {
             );
         }
     }
+}
+
+/// Probes a numeric condition with values around its own literals (and NaN, infinities, empty
+/// and nil results) as scalars, one-element vectors and two-element vectors; true when it is
+/// never true but evaluates cleanly at least once (so non-numeric conditions are left alone).
+fn never_true(text: &str) -> bool {
+    use crate::analysis::expr::Val;
+    let Ok(cond) = Condition::parse(text) else {
+        return false;
+    };
+    let mut numbers: Vec<f64> = vec![0.0, 1.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+    let mut literal = String::new();
+    for ch in text.chars().chain(std::iter::once(' ')) {
+        if ch.is_ascii_digit() || ch == '.' {
+            literal.push(ch);
+        } else if !literal.is_empty() {
+            if let Ok(v) = literal.parse::<f64>() {
+                for d in [-1.0, -0.001, 0.0, 0.001, 1.0] {
+                    numbers.push(v + d);
+                    numbers.push(-v + d);
+                }
+            }
+            literal.clear();
+        }
+    }
+    // Bounded work whatever the condition's length.
+    numbers.truncate(40);
+    let mut probes = vec![Val::Nil, Val::List(Vec::new())];
+    for n in &numbers {
+        probes.push(Val::Float(*n));
+        probes.push(Val::List(vec![Val::Float(*n)]));
+        for m in &numbers {
+            probes.push(Val::List(vec![Val::Float(*n), Val::Float(*m)]));
+        }
+    }
+    let mut clean = false;
+    for p in &probes {
+        match cond.eval_bool(p) {
+            Ok(true) => return false,
+            Ok(false) => clean = true,
+            Err(_) => {}
+        }
+    }
+    clean
 }

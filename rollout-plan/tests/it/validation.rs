@@ -98,3 +98,34 @@ fn type_errors_are_errors_with_position() {
         "{text}"
     );
 }
+
+#[test]
+fn conditions_that_can_never_be_true_are_flagged() {
+    let template = |cond: &str| {
+        format!(
+            "kind: AnalysisTemplate\nmetadata: {{name: t}}\nspec:\n  metrics:\n  - name: m\n    successCondition: \"{cond}\"\n    provider: {{prometheus: {{address: 'http://p', query: up}}}}\n"
+        )
+    };
+    let codes = |cond: &str| -> Vec<String> {
+        let m = parse_str(&template(cond), "t.yaml").unwrap();
+        validate(&m, &Options::new())
+            .into_iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    assert!(
+        codes("len(result) > 0 && result[0] > 1 && result[0] < 0")
+            .contains(&"analysis/never-true".to_string())
+    );
+    assert!(codes("result > 0.99 && result < 0.95").contains(&"analysis/never-true".to_string()));
+    for ok in [
+        "len(result) > 0 && result[0] >= 0.95",
+        "isNaN(result) || result < 0.5",
+        "len(result) == 0 || result[0] > 100",
+    ] {
+        assert!(
+            !codes(ok).contains(&"analysis/never-true".to_string()),
+            "{ok}"
+        );
+    }
+}
