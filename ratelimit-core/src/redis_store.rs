@@ -3,8 +3,10 @@
 //! Each algorithm is one Lua script run atomically by the server, one round trip per decision
 //! (`EVALSHA`, loading the script on `NOSCRIPT`). The scripts keep one key per limited key,
 //! `<prefix>{<key>}:<algorithm>`: the hash tag puts every limit of one key (e.g. the parts of
-//! a composite) in one Redis Cluster slot. Every write sets a TTL of at least the time until
-//! the state is fresh again, so idle keys expire and expiry never changes a decision.
+//! a composite) in one Redis Cluster slot. Every write sets a TTL of the time until the state
+//! is fresh again plus one second, so idle keys expire and expiry never changes a decision
+//! (the second of slack covers callers that pass their own time, whose clock may run behind
+//! the server's).
 //!
 //! Time is read from the Redis server (`TIME`, microseconds), so clients with skewed clocks
 //! agree; a server clock going backwards only makes decisions stricter. Lua numbers are

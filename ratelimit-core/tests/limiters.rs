@@ -289,3 +289,33 @@ fn ruled_limiter_keeps_state_of_unchanged_keys() {
     clock.advance(Duration::from_secs(120));
     assert_eq!(lim.sweep(), 3);
 }
+
+/// Times at the very end of the u64 range (and costs at its end) decide without panicking.
+#[test]
+fn extreme_times_and_costs_do_not_panic() {
+    for kind in KINDS {
+        for period in [1u64, 7, 1_000_000_000] {
+            let q = Quota::builder(3, Duration::from_nanos(period))
+                .build()
+                .unwrap();
+            let lim = DirectBuilder::new(AnyAlgorithm::from_name(kind, q).unwrap())
+                .clock(ManualClock::new(0))
+                .build();
+            for now in [0, 1, u64::MAX / 2, u64::MAX - 1, u64::MAX] {
+                for cost in [0, 1, 3, 4, u64::MAX] {
+                    let d = lim.check_at(now, cost);
+                    let _ = (
+                        d.remaining(),
+                        d.reset_after_ns(),
+                        d.retry_after_ns(),
+                        d.x_headers(),
+                        d.ietf_headers("x"),
+                    );
+                    if let Ok(r) = lim.reserve_at(now, cost) {
+                        lim.cancel_at(now, r);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -102,7 +102,7 @@ impl Algorithm for FixedWindow {
         let (k, count) = self.current(st, now);
         let limit = self.quota.limit();
         let period = self.quota.period_ns();
-        let end = u128::from(k + 1) * u128::from(period) - u128::from(now);
+        let end = (u128::from(k) + 1) * u128::from(period) - u128::from(now);
         let allowed = cost <= limit - count.min(limit);
         let after = if allowed { count + cost } else { count };
         if apply && allowed {
@@ -222,7 +222,7 @@ impl SlidingWindow {
         let e = now.saturating_sub(k.saturating_mul(period));
         let (prev, curr) = if k == st.index {
             (st.prev, st.curr)
-        } else if k == st.index + 1 {
+        } else if Some(k) == st.index.checked_add(1) {
             (st.curr, 0)
         } else {
             (0, 0)
@@ -312,7 +312,7 @@ impl Algorithm for SlidingWindow {
         let ai = at / self.quota.period_ns();
         if ai == st.index {
             st.curr = st.curr.saturating_sub(cost);
-        } else if ai + 1 == st.index {
+        } else if ai.checked_add(1) == Some(st.index) {
             st.prev = st.prev.saturating_sub(cost);
         }
     }

@@ -15,7 +15,7 @@ if cost * p <= cap and debt + cost * p <= cap then
   allowed = 1
   local nd = debt + cost * p
   if nd > 0 then
-    redis.call('SET', KEYS[1], string.format('%.0f %.0f', now, nd), 'PX', math.floor(nd / s / 1000) + 1)
+    redis.call('SET', KEYS[1], string.format('%.0f %.0f', now, nd), 'PX', math.floor(nd / s / 1000) + 1000)
   end
 end
 return {allowed, debt, now}

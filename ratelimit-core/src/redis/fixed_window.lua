@@ -15,7 +15,7 @@ local allowed = 0
 if count + cost <= limit then
   allowed = 1
   if cost > 0 then
-    redis.call('SET', KEYS[1], string.format('%.0f %.0f', idx, count + cost), 'PX', math.floor(((idx + 1) * period - now) / 1000) + 1)
+    redis.call('SET', KEYS[1], string.format('%.0f %.0f', idx, count + cost), 'PX', math.floor(((idx + 1) * period - now) / 1000) + 1000)
   end
 end
 return {allowed, idx, count, now}

@@ -30,7 +30,7 @@ if total + cost <= limit then
     else
       redis.call('RPUSH', KEYS[1], string.format('%.0f %.0f', t, cost))
     end
-    redis.call('PEXPIRE', KEYS[1], math.floor((t + period - now) / 1000) + 1)
+    redis.call('PEXPIRE', KEYS[1], math.floor((t + period - now) / 1000) + 1000)
   end
 end
 return out

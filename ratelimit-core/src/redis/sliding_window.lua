@@ -18,7 +18,7 @@ local allowed = 0
 if prev * (period - e) + (curr + cost) * period <= limit * period then
   allowed = 1
   if cost > 0 then
-    redis.call('SET', KEYS[1], string.format('%.0f %.0f %.0f', idx, prev, curr + cost), 'PX', math.floor(((idx + 2) * period - now) / 1000) + 1)
+    redis.call('SET', KEYS[1], string.format('%.0f %.0f %.0f', idx, prev, curr + cost), 'PX', math.floor(((idx + 2) * period - now) / 1000) + 1000)
   end
 end
 return {allowed, idx, prev, curr, now}
