@@ -164,7 +164,15 @@ impl RedisBuilder {
                 alg: self.alg,
                 quota,
                 quota_us,
-                params: (s, p, cap),
+                // The quota's script arguments, rendered once.
+                quota_args: match self.alg {
+                    AnyAlgorithm::FixedWindow(_)
+                    | AnyAlgorithm::SlidingWindow(_)
+                    | AnyAlgorithm::SlidingLog(_) => {
+                        vec![quota.limit().to_string(), quota_us.period_ns().to_string()]
+                    }
+                    _ => vec![s.to_string(), p.to_string(), cap.to_string()],
+                },
                 prefix: self.prefix,
                 policy: self.policy,
                 timeout: self.timeout,
@@ -182,7 +190,7 @@ struct Inner {
     alg: AnyAlgorithm,
     quota: Quota,
     quota_us: Quota,
-    params: (u128, u128, u128),
+    quota_args: Vec<String>,
     prefix: String,
     policy: FailPolicy,
     timeout: Duration,
@@ -239,18 +247,8 @@ impl RedisLimiter {
         let mut inv = i.script.key(redis_key);
         inv.arg(now_us.map_or_else(String::new, |t| t.to_string()))
             .arg(cost);
-        match i.alg {
-            AnyAlgorithm::FixedWindow(_)
-            | AnyAlgorithm::SlidingWindow(_)
-            | AnyAlgorithm::SlidingLog(_) => {
-                inv.arg(i.quota.limit()).arg(i.quota_us.period_ns());
-            }
-            _ => {
-                let (s, p, cap) = i.params;
-                inv.arg(s.to_string())
-                    .arg(p.to_string())
-                    .arg(cap.to_string());
-            }
+        for a in &i.quota_args {
+            inv.arg(a.as_str());
         }
         let mut conn = i.conn.clone();
         let reply: Vec<i64> = inv
