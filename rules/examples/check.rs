@@ -11,6 +11,13 @@ use std::process::ExitCode;
 
 use rules::{CheckOptions, Checker, Diagnostic, Dialect, Summary};
 
+/// The JSON document of DESIGN.md.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [Diagnostic],
+    summary: Summary,
+}
+
 enum Format {
     Text,
     Json,
@@ -142,7 +149,10 @@ fn run() -> Result<bool, String> {
     let mut w = std::io::BufWriter::new(stdout.lock());
     let io = match args.format {
         Format::Json => {
-            let doc = serde_json::json!({ "diagnostics": diags, "summary": summary });
+            let doc = JsonReport {
+                diagnostics: &diags,
+                summary,
+            };
             serde_json::to_writer(&mut w, &doc)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(w))

@@ -359,6 +359,9 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
     let (Some(c), Some(e)) = (checked, r.expr.as_ref()) else {
         return;
     };
+    if c.depth > crate::promql::MAX_LINT_DEPTH {
+        return;
+    }
     let at = |name: &str| -> Position {
         let off = c
             .tokens
@@ -924,7 +927,12 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             diags: Vec::new(),
         };
         for ((g, r), c) in l.file.rules().zip(l.exprs.iter()) {
-            let Some(c) = c else { continue };
+            let Some(c) = c
+                .as_ref()
+                .filter(|c| c.depth <= crate::promql::MAX_LINT_DEPTH)
+            else {
+                continue;
+            };
             let mut names = Vec::new();
             selected_names(&c.ast, &mut names);
             names.sort();

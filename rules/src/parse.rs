@@ -65,6 +65,7 @@ pub fn parse(path: &str, source: &str, opts: &ParseOptions) -> Result<Parsed, Er
         } else {
             source.lines().collect()
         },
+        merge_depth: 0,
     };
     let mut documents = Vec::new();
     for (index, root) in yaml.docs.iter().enumerate() {
@@ -85,6 +86,9 @@ pub fn parse(path: &str, source: &str, opts: &ParseOptions) -> Result<Parsed, Er
         line_starts,
     })
 }
+
+/// Merge keys resolved through more merge keys than this are rejected (bounds recursion).
+const MAX_MERGE_DEPTH: usize = 64;
 
 /// `# rules disable CODE...` and `# rules file/disable CODE...` comments.
 #[derive(Debug, Default)]
@@ -150,6 +154,8 @@ struct Parser<'a> {
     directives: &'a Directives,
     /// Source lines, collected only when the file has `# rules disable` comments.
     lines: Vec<&'a str>,
+    /// Depth of `<<` merges being resolved (aliases can chain merges).
+    merge_depth: usize,
 }
 
 /// One entry of a mapping after merge keys are applied.
@@ -209,7 +215,13 @@ impl<'a> Parser<'a> {
             };
             let key_pos = self.pos(k);
             if key == "<<" && is_plain(self.node(k)) {
+                if self.merge_depth >= MAX_MERGE_DEPTH {
+                    self.type_error(v, what, "fewer nested merge keys");
+                    continue;
+                }
+                self.merge_depth += 1;
                 self.merge_into(v, what, &mut merged, 0);
+                self.merge_depth -= 1;
                 continue;
             }
             if let Some(prev) = out.iter().find(|e| e.key == key) {
@@ -740,6 +752,17 @@ mod tests {
             p.file.documents[0].groups[0].remote_write[0].value,
             "http://x"
         );
+    }
+
+    #[test]
+    fn long_merge_chains_are_bounded() {
+        let mut src = String::from("a0: &a0 {x: 1}\n");
+        for i in 1..200 {
+            src.push_str(&format!("a{i}: &a{i} {{<<: *a{}}}\n", i - 1));
+        }
+        src.push_str("groups:\n- name: g\n  rules:\n  - <<: *a199\n    record: a\n    expr: up\n");
+        let p = parse_ok(&src);
+        assert!(p.diagnostics.iter().any(|d| d.code == "rules/yaml-type"));
     }
 
     #[test]

@@ -357,6 +357,26 @@ pub(crate) struct ExprError {
 pub(crate) struct Checked {
     pub(crate) ast: promql_parser::parser::Expr,
     pub(crate) tokens: Vec<Token>,
+    /// Deepest bracket nesting, a bound on the AST's depth for recursive walks.
+    pub(crate) depth: usize,
+}
+
+/// Deeper expressions are validated but not linted (the lint walks recurse).
+pub(crate) const MAX_LINT_DEPTH: usize = 200;
+
+fn nesting(tokens: &[Token]) -> usize {
+    let (mut d, mut max) = (0usize, 0usize);
+    for t in tokens {
+        match t.kind {
+            Tok::LParen | Tok::LBrace | Tok::LBracket => {
+                d += 1;
+                max = max.max(d);
+            }
+            Tok::RParen | Tok::RBrace | Tok::RBracket => d = d.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Check `src` as PromQL in `dialect`.
@@ -365,7 +385,11 @@ pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
     let rewritten = pre_check(src, &tokens, dialect)?;
     let input = rewritten.as_deref().unwrap_or(src);
     match promql_parser::parser::parse(input) {
-        Ok(ast) => Ok(Checked { ast, tokens }),
+        Ok(ast) => Ok(Checked {
+            ast,
+            depth: nesting(&tokens),
+            tokens,
+        }),
         Err(msg) => {
             // promql-parser drops the grammar's own error; name the common case ourselves.
             let dangling = tokens.last().is_some_and(|t| {

@@ -103,6 +103,10 @@ impl Item<'_> {
     }
 }
 
+/// Deeper nesting of parentheses and control structures is rejected (Go has no limit, but no
+/// real template comes close).
+const MAX_NESTING: usize = 500;
+
 const KEYWORDS: &[&str] = &[
     "block", "break", "continue", "define", "else", "end", "if", "range", "template", "with",
 ];
@@ -376,6 +380,8 @@ struct Parser<'a> {
     vars: Vec<String>,
     dialect: Dialect,
     range_depth: usize,
+    /// Current nesting of pipelines and control structures (bounded to protect the stack).
+    nesting: usize,
 }
 
 type R<T> = Result<T, (usize, String)>;
@@ -397,6 +403,7 @@ pub(crate) fn check(text: &str, dialect: Dialect) -> Result<(), TemplateError> {
                 .collect(),
             dialect,
             range_depth: 0,
+            nesting: 0,
         };
         p.top()
     };
@@ -493,6 +500,17 @@ impl<'a> Parser<'a> {
     }
 
     fn action(&mut self) -> R<()> {
+        self.nesting += 1;
+        let r = self.action_inner();
+        self.nesting -= 1;
+        r
+    }
+
+    fn action_inner(&mut self) -> R<()> {
+        if self.nesting > MAX_NESTING {
+            let it = self.peek();
+            return Err((it.pos, "template nests too deeply".to_string()));
+        }
         let it = self.next_non_space();
         if it.t == T::Keyword {
             return match it.val {
@@ -594,6 +612,17 @@ impl<'a> Parser<'a> {
 
     /// A pipeline ending at `}}` (or `)` when `delim` is false).
     fn pipeline(&mut self, context: &str, delim: bool) -> R<()> {
+        self.nesting += 1;
+        let r = self.pipeline_inner(context, delim);
+        self.nesting -= 1;
+        r
+    }
+
+    fn pipeline_inner(&mut self, context: &str, delim: bool) -> R<()> {
+        if self.nesting > MAX_NESTING {
+            let it = self.peek();
+            return Err((it.pos, "template nests too deeply".to_string()));
+        }
         // Declarations: `$x :=`, `$x =`, `$i, $e :=` (range).
         let save = self.i;
         let v = self.next_non_space();
@@ -809,6 +838,17 @@ mod tests {
         assert_eq!(e.offset, 35);
         let e = check("a\nb {{ nope }}", Dialect::V3).unwrap_err();
         assert_eq!((e.line, e.offset), (2, 7));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(
+            check(&deep, Dialect::V3).unwrap_err().message,
+            "template nests too deeply"
+        );
+        let ifs = format!("{}{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
+        assert!(check(&ifs, Dialect::V3).is_err());
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub(crate) fn validate(parsed: &Parsed, src: &str, dialect: Dialect) -> Validate
     }
 }
 
+/// Stack of worker threads: like a main thread's, so deep nesting parses the same everywhere.
+const WORKER_STACK: usize = 8 << 20;
+
 /// Below this many rules one thread is faster than starting more.
 const PARALLEL_MIN_RULES: usize = 512;
 
@@ -178,14 +181,22 @@ fn validate_rules(ctx: &Ctx<'_>, items: &[(&Group, &Rule)]) -> Vec<RuleResult> {
     }
     let size = items.len().div_ceil(threads);
     std::thread::scope(|s| {
+        // Deeply nested expressions need a deep stack in promql-parser (as on the main thread).
         let handles: Vec<_> = items
             .chunks(size)
-            .map(|c| s.spawn(move || run(c)))
+            .map(|c| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(s, move || run(c))
+            })
             .collect();
         let mut out = Vec::with_capacity(items.len());
         for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
-            // A panicking worker would be a bug; fall back to validating its chunk here.
-            out.extend(h.join().unwrap_or_else(|_| run(chunk)));
+            // A worker that could not start (or panicked, a bug) is replaced by this thread.
+            match h.map(|h| h.join()) {
+                Ok(Ok(r)) => out.extend(r),
+                _ => out.extend(run(chunk)),
+            }
         }
         out
     })

@@ -59,3 +59,27 @@ proptest! {
         let _ = check(&src, Dialect::V3, false);
     }
 }
+
+/// Deeply nested expressions are validated (and skipped by the recursive lint walks) without
+/// overflowing the stack, on the calling thread and on the worker threads of large files.
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let deep = format!("{}up{} > 1", "sum(".repeat(2000), ")".repeat(2000));
+    let mut src = String::from("groups:\n- name: g\n  rules:\n");
+    for i in 0..600 {
+        let expr = if i == 300 { deep.as_str() } else { "up == 0" };
+        src.push_str(&format!("  - alert: A{i}\n    expr: {expr}\n    for: 5m\n"));
+    }
+    let one = format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: {deep}\n");
+    let handle = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let big = check(&src, Dialect::V3, false);
+            let single = check(&one, Dialect::V3, false);
+            (big, single)
+        })
+        .unwrap();
+    let (big, single) = handle.join().unwrap();
+    assert!(!big.iter().any(|d| d.is_error()), "{big:?}");
+    assert!(!single.iter().any(|d| d.is_error()), "{single:?}");
+}
