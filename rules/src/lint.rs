@@ -184,6 +184,13 @@ pub const CHECKS: &[LintCheck] = &[
         "move $value to an annotation"
     ),
     check!(
+        "lint/absent-compared",
+        Warning,
+        "absent()/absent_over_time() used in a comparison",
+        "absent returns 1 when the series is missing and nothing otherwise, so `== 0` never fires and `> 0` adds nothing",
+        "use absent(...) on its own as the alert expression"
+    ),
+    check!(
         "lint/nan-in-aggregation",
         Warning,
         "division or modulo between series inside sum/avg/stddev/stdvar",
@@ -655,6 +662,19 @@ impl Walker<'_> {
             }
             Ast::Binary(b) => {
                 let cmp = b.op.is_comparison_operator();
+                let is_absent = |e: &Ast| matches!(unparen(e), Ast::Call(c) if matches!(c.func.name, "absent" | "absent_over_time"));
+                if cmp && (is_absent(&b.lhs) || is_absent(&b.rhs)) {
+                    let name = if is_absent(&b.lhs) { &b.lhs } else { &b.rhs };
+                    let fname = match unparen(name) {
+                        Ast::Call(c) => c.func.name,
+                        _ => "absent",
+                    };
+                    self.findings.push((
+                        "lint/absent-compared",
+                        fname.to_string(),
+                        format!("{fname}() returns 1 or nothing; comparing it is redundant or never true"),
+                    ));
+                }
                 if let Some(m) = &b.modifier
                     && let Some(LabelModifier::Include(on)) = &m.matching
                 {

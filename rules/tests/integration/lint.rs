@@ -336,6 +336,13 @@ fn label_replace_regex() {
 }
 
 #[test]
+fn absent_compared() {
+    let code = "lint/absent-compared";
+    assert!(has(&alert("absent(up{job=\"a\"}) == 0", ""), code));
+    assert!(!has(&alert("absent(up{job=\"a\"})", ""), code));
+}
+
+#[test]
 fn nan_in_aggregation() {
     let code = "lint/nan-in-aggregation";
     assert!(has(
