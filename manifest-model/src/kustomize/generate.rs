@@ -59,7 +59,11 @@ fn base64(data: &[u8]) -> String {
 fn env_pairs(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let raw = if i == 0 { raw.trim_start_matches('\u{FEFF}') } else { raw };
+        let raw = if i == 0 {
+            raw.trim_start_matches('\u{FEFF}')
+        } else {
+            raw
+        };
         let line = raw.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -217,7 +221,12 @@ pub(crate) fn content_hash(obj: &Value) -> String {
     m.insert("kind".into(), Value::String(kind.to_owned()));
     m.insert("name".into(), Value::String(String::new()));
     // An absent `data` hashes as the empty string (measured against kustomize v5.5).
-    m.insert("data".into(), obj.get("data").cloned().unwrap_or(Value::String(String::new())));
+    m.insert(
+        "data".into(),
+        obj.get("data")
+            .cloned()
+            .unwrap_or(Value::String(String::new())),
+    );
     if kind == "Secret" {
         m.insert(
             "type".into(),

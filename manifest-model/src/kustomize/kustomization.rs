@@ -429,16 +429,17 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
             return Err((k.clone(), Failure::UnknownField { name: k.clone() }));
         }
     }
-    if let Some(kind) = opt_string("kind", m.get("kind"))? {
-        if kind != "Kustomization" && !kind.is_empty() {
-            return Err((
-                "kind".into(),
-                Failure::InvalidValue {
-                    value: kind,
-                    why: "only kind Kustomization can be built",
-                },
-            ));
-        }
+    if let Some(kind) = opt_string("kind", m.get("kind"))?
+        && kind != "Kustomization"
+        && !kind.is_empty()
+    {
+        return Err((
+            "kind".into(),
+            Failure::InvalidValue {
+                value: kind,
+                why: "only kind Kustomization can be built",
+            },
+        ));
     }
     opt_string("apiVersion", m.get("apiVersion"))?;
     let mut k = Kustomization {

@@ -90,10 +90,10 @@ pub(crate) fn load_with_positions(
                 continue;
             }
             Event::DocumentEnd => {
-                if let Some(v) = root.take() {
-                    if !v.is_null() {
-                        docs.push(v);
-                    }
+                if let Some(v) = root.take()
+                    && !v.is_null()
+                {
+                    docs.push(v);
                 }
                 continue;
             }
@@ -279,13 +279,13 @@ fn scalar_value(
         _ if style != ScalarStyle::Plain => return Ok(Value::String(text.to_owned())),
         _ => scalar::resolve(text, schema),
     };
-    if let Resolved::Float(f) = resolved {
-        if !f.is_finite() {
-            return Err(at(
-                span,
-                format!("unsupported value {text:?}: infinity and NaN have no JSON form"),
-            ));
-        }
+    if let Resolved::Float(f) = resolved
+        && !f.is_finite()
+    {
+        return Err(at(
+            span,
+            format!("unsupported value {text:?}: infinity and NaN have no JSON form"),
+        ));
     }
     scalar::to_json(resolved, text).ok_or_else(|| at(span, format!("unsupported value {text:?}")))
 }

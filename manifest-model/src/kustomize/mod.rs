@@ -158,7 +158,7 @@ fn err(file: &Path, field: &str, reason: Failure) -> Error {
         line,
         column,
         field: field.to_owned(),
-        reason,
+        reason: Box::new(reason),
     }
 }
 
@@ -188,25 +188,29 @@ struct KFile {
 
 impl KFile {
     fn err(&self, field: &str, reason: Failure) -> Error {
-        let mut e = err(&self.path, field, reason);
-        if let Error::Kustomize { line, column, .. } = &mut e {
-            if line.is_none() {
-                // The field itself, or the nearest enclosing field with a position.
-                let mut f = field;
-                loop {
-                    if let Some((_, l, c)) = self.positions.iter().find(|(p, _, _)| p == f) {
-                        *line = Some(*l);
-                        *column = Some(*c);
-                        break;
-                    }
-                    match f.rfind(['.', '[']) {
-                        Some(i) => f = &f[..i],
-                        None => break,
-                    }
-                }
+        let (mut line, mut column) = match &reason {
+            Failure::Yaml { line, column, .. } => (Some(*line), Some(*column)),
+            _ => (None, None),
+        };
+        // The field itself, or the nearest enclosing field with a position.
+        let mut f = field;
+        while line.is_none() {
+            if let Some((_, l, c)) = self.positions.iter().find(|(p, _, _)| p == f) {
+                line = Some(*l);
+                column = Some(*c);
+            }
+            match f.rfind(['.', '[']) {
+                Some(i) => f = &f[..i],
+                None => break,
             }
         }
-        e
+        Error::Kustomize {
+            file: self.path.clone(),
+            line,
+            column,
+            field: field.to_owned(),
+            reason: Box::new(reason),
+        }
     }
 }
 
@@ -323,13 +327,13 @@ fn load_resources(text: &str) -> Result<Vec<Resource>, Failure> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        if kind.ends_with("List") {
-            if let Some(Value::Array(items)) = doc.get("items") {
-                for item in items {
-                    out.push(check_resource(item.clone(), index)?);
-                }
-                continue;
+        if kind.ends_with("List")
+            && let Some(Value::Array(items)) = doc.get("items")
+        {
+            for item in items {
+                out.push(check_resource(item.clone(), index)?);
             }
+            continue;
         }
         out.push(check_resource(doc, index)?);
     }
@@ -454,7 +458,7 @@ impl Ctx {
             }
             let path = canonical(&dir.join(res)).map_err(e(&field))?;
             if path.is_dir() {
-                if self.stack.iter().any(|d| *d == path) {
+                if self.stack.contains(&path) {
                     return Err(kf.err(&field, Failure::Cycle { path }));
                 }
                 let (sub, _) = self.accumulate(&path)?;
@@ -710,10 +714,10 @@ fn apply_smp_by_id(all: &mut Vec<Resource>, patch: &Value) -> Result<(), Failure
         _ => return Err(Failure::AmbiguousTarget { id: id.to_string() }),
     };
     let stripped = strip_id(patch, true, true);
-    if let Some(r) = all.get_mut(idx) {
-        if !apply_smp(r, &stripped)? {
-            all.remove(idx);
-        }
+    if let Some(r) = all.get_mut(idx)
+        && !apply_smp(r, &stripped)?
+    {
+        all.remove(idx);
     }
     Ok(())
 }
@@ -774,10 +778,10 @@ fn absorb(all: &mut Vec<Resource>, new: Resource, behavior: Behavior) -> Result<
                         }
                     }
                 }
-                if new.obj.get("immutable").is_some() {
-                    if let Value::Object(m) = &mut old.obj {
-                        m.insert("immutable".into(), Value::Bool(true));
-                    }
+                if new.obj.get("immutable").is_some()
+                    && let Value::Object(m) = &mut old.obj
+                {
+                    m.insert("immutable".into(), Value::Bool(true));
                 }
                 old.needs_hash = old.needs_hash && new.needs_hash;
             }

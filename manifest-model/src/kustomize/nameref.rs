@@ -127,16 +127,17 @@ fn find<'a>(
                 || (ns.is_empty() && t.namespace == "default")
         }
     };
-    targets.iter().find(|t| t.kind == kind && t.ids.iter().any(|id| id.name == old) && ns_ok(t))
+    targets
+        .iter()
+        .find(|t| t.kind == kind && t.ids.iter().any(|id| id.name == old) && ns_ok(t))
 }
 
 fn rewrite(v: &mut Value, targets: &[Target], kind: &str, ns: Option<&str>) {
-    if let Value::String(s) = v {
-        if let Some(t) = find(targets, kind, s, ns) {
-            if t.name != *s {
-                *s = t.name.clone();
-            }
-        }
+    if let Value::String(s) = v
+        && let Some(t) = find(targets, kind, s, ns)
+        && t.name != *s
+    {
+        *s = t.name.clone();
     }
 }
 
@@ -212,34 +213,34 @@ pub(crate) fn fix(resources: &mut [Resource]) {
                 });
             }
         }
-        if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
-            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
-                        continue;
-                    }
-                    let name = s
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned();
-                    let sns = s
-                        .get("namespace")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    let hit = targets.iter().find(|t| {
-                        t.kind == "ServiceAccount"
-                            && t.ids.iter().any(|id| id.name == name)
-                            && t.ids.first().is_some_and(|org| {
-                                sns.as_deref()
-                                    .is_none_or(|n| resource::ns_eq(n, &org.namespace))
-                            })
-                    });
-                    if let (Some(t), Value::Object(m)) = (hit, s) {
-                        m.insert("name".into(), Value::String(t.name.clone()));
-                        if !t.namespace.is_empty() {
-                            m.insert("namespace".into(), Value::String(t.namespace.clone()));
-                        }
+        if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+            && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects")
+        {
+            for s in subjects.iter_mut() {
+                if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+                    continue;
+                }
+                let name = s
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                let sns = s
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let hit = targets.iter().find(|t| {
+                    t.kind == "ServiceAccount"
+                        && t.ids.iter().any(|id| id.name == name)
+                        && t.ids.first().is_some_and(|org| {
+                            sns.as_deref()
+                                .is_none_or(|n| resource::ns_eq(n, &org.namespace))
+                        })
+                });
+                if let (Some(t), Value::Object(m)) = (hit, s) {
+                    m.insert("name".into(), Value::String(t.name.clone()));
+                    if !t.namespace.is_empty() {
+                        m.insert("namespace".into(), Value::String(t.namespace.clone()));
                     }
                 }
             }

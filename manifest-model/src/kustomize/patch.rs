@@ -162,10 +162,10 @@ fn merge_lists(field: &str, orig: &mut Vec<Value>, patch: &[Value]) {
     for p in patch {
         let kv = p.get(key);
         let pos = orig.iter().position(|o| o.get(key) == kv);
-        if let Some(i) = pos {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
+        if let Some(i) = pos
+            && let Some(u) = used.get_mut(i)
+        {
+            *u = true;
         }
         if directive(p) == Some("delete") {
             continue;
@@ -461,15 +461,15 @@ pub(crate) fn select(resources: &[Resource], sel: &Selector) -> Result<Vec<usize
                 .and_then(|m| m.get(k))
                 .and_then(Value::as_object)
         };
-        if let Some(reqs) = &labels {
-            if !selector_matches(reqs, meta("labels")) {
-                continue;
-            }
+        if let Some(reqs) = &labels
+            && !selector_matches(reqs, meta("labels"))
+        {
+            continue;
         }
-        if let Some(reqs) = &annotations {
-            if !selector_matches(reqs, meta("annotations")) {
-                continue;
-            }
+        if let Some(reqs) = &annotations
+            && !selector_matches(reqs, meta("annotations"))
+        {
+            continue;
         }
         out.push(i);
     }

@@ -61,14 +61,14 @@ pub(crate) fn namespace(resources: &mut [Resource], ns: &str) -> Result<(), Fail
         if !gvk.is_cluster_scoped() {
             r.set_namespace(ns);
         }
-        if matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
-            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    if s.get("name").and_then(Value::as_str) == Some("default") {
-                        if let Value::Object(m) = s {
-                            m.insert("namespace".into(), Value::String(ns.to_owned()));
-                        }
-                    }
+        if matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+            && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects")
+        {
+            for s in subjects.iter_mut() {
+                if s.get("name").and_then(Value::as_str) == Some("default")
+                    && let Value::Object(m) = s
+                {
+                    m.insert("namespace".into(), Value::String(ns.to_owned()));
                 }
             }
         }
@@ -314,16 +314,14 @@ fn images_in(v: &mut Value, images: &[Image]) {
     match v {
         Value::Object(m) => {
             for (k, child) in m.iter_mut() {
-                if k == "containers" || k == "initContainers" || k == "ephemeralContainers" {
-                    if let Value::Array(items) = child {
-                        for c in items.iter_mut() {
-                            if let Some(Value::String(image)) = c.get_mut("image") {
-                                if let Some(img) =
-                                    images.iter().find(|i| image_matches(image, &i.name))
-                                {
-                                    *image = update_image(image, img);
-                                }
-                            }
+                if (k == "containers" || k == "initContainers" || k == "ephemeralContainers")
+                    && let Value::Array(items) = child
+                {
+                    for c in items.iter_mut() {
+                        if let Some(Value::String(image)) = c.get_mut("image")
+                            && let Some(img) = images.iter().find(|i| image_matches(image, &i.name))
+                        {
+                            *image = update_image(image, img);
                         }
                     }
                 }

@@ -18,11 +18,26 @@ fn failure(case: &str) -> Located {
     let err = Kustomizer::new().build(fixtures().join(case)).unwrap_err();
     let text = err.to_string();
     match err {
-        Error::Kustomize { file, line, column, field, reason } => {
+        Error::Kustomize {
+            file,
+            line,
+            column,
+            field,
+            reason,
+        } => {
             assert!(text.contains(&field), "{text}");
             assert_eq!(line.is_some(), column.is_some());
-            let file = file.strip_prefix(fixtures()).unwrap_or(&file).display().to_string();
-            Located { file, line, field, reason }
+            let file = file
+                .strip_prefix(fixtures())
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            Located {
+                file,
+                line,
+                field,
+                reason: *reason,
+            }
         }
         other => panic!("unexpected error {other}"),
     }
@@ -48,14 +63,24 @@ fn cycle_is_reported_where_it_closes() {
 fn patch_target_not_found() {
     let f = failure("err-patch-target");
     assert_eq!((f.field.as_str(), f.line), ("patches[0]", Some(4)));
-    assert_eq!(f.reason, Failure::TargetNotFound { id: "ConfigMap.v1.[noGrp]/does-not-exist.[noNs]".into() });
+    assert_eq!(
+        f.reason,
+        Failure::TargetNotFound {
+            id: "ConfigMap.v1.[noGrp]/does-not-exist.[noNs]".into()
+        }
+    );
 }
 
 #[test]
 fn conflicting_generated_names() {
     let f = failure("err-conflict-generated");
     assert_eq!(f.field, "configMapGenerator[1]");
-    assert_eq!(f.reason, Failure::Conflict { id: "ConfigMap.v1.[noGrp]/dup.[noNs]".into() });
+    assert_eq!(
+        f.reason,
+        Failure::Conflict {
+            id: "ConfigMap.v1.[noGrp]/dup.[noNs]".into()
+        }
+    );
     let f = failure("err-duplicate-resource");
     assert_eq!(f.field, "resources[1]");
 }
@@ -64,14 +89,19 @@ fn conflicting_generated_names() {
 fn files_outside_the_root_are_refused_unless_allowed() {
     let f = failure("err-outside-root/inner");
     assert!(matches!(f.reason, Failure::OutsideRoot { .. }));
-    let build = Kustomizer::new().allow_outside_root(true).build(fixtures().join("err-outside-root/inner")).unwrap();
+    let build = Kustomizer::new()
+        .allow_outside_root(true)
+        .build(fixtures().join("err-outside-root/inner"))
+        .unwrap();
     assert_eq!(build.objects().len(), 1);
 }
 
 #[test]
 fn remote_resources_are_refused() {
     let f = failure("err-remote");
-    assert!(matches!(f.reason, Failure::Remote { ref url } if url.starts_with("https://github.com/")));
+    assert!(
+        matches!(f.reason, Failure::Remote { ref url } if url.starts_with("https://github.com/"))
+    );
     assert!(f.reason.to_string().contains("refused"));
 }
 
@@ -79,32 +109,73 @@ fn remote_resources_are_refused() {
 fn kustomization_types_are_strict() {
     let f = failure("err-bool-prefix");
     assert_eq!(f.field, "namePrefix");
-    assert_eq!(f.reason, Failure::WrongType { expected: "a string", found: "a boolean" });
+    assert_eq!(
+        f.reason,
+        Failure::WrongType {
+            expected: "a string",
+            found: "a boolean"
+        }
+    );
     let f = failure("err-unknown-field");
     assert_eq!((f.field.as_str(), f.line), ("namePrefx", Some(2)));
-    assert_eq!(f.reason, Failure::UnknownField { name: "namePrefx".into() });
+    assert_eq!(
+        f.reason,
+        Failure::UnknownField {
+            name: "namePrefx".into()
+        }
+    );
 }
 
 #[test]
 fn yaml_errors_point_into_the_resource_file() {
     let f = failure("err-bad-yaml");
     assert_eq!(f.file, "err-bad-yaml/cm.yaml");
-    assert!(matches!(f.reason, Failure::Yaml { line: 5, column: 2, .. }), "{:?}", f.reason);
+    assert!(
+        matches!(
+            f.reason,
+            Failure::Yaml {
+                line: 5,
+                column: 2,
+                ..
+            }
+        ),
+        "{:?}",
+        f.reason
+    );
 }
 
 #[test]
 fn missing_directory_and_missing_kustomization() {
-    let err = Kustomizer::new().build(Path::new("/nonexistent/kustomize/dir")).unwrap_err();
-    assert!(matches!(err, Error::Kustomize { reason: Failure::Read { .. }, .. }), "{err}");
+    let err = Kustomizer::new()
+        .build(Path::new("/nonexistent/kustomize/dir"))
+        .unwrap_err();
+    assert!(matches!(reason_of(&err), Failure::Read { .. }), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
-    assert!(matches!(err, Error::Kustomize { reason: Failure::NoKustomization { .. }, .. }), "{err}");
+    assert!(
+        matches!(reason_of(&err), Failure::NoKustomization { .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn unsupported_fields_are_refused_not_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kustomization.yaml"), "components:\n- ../c\n").unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "components:\n- ../c\n",
+    )
+    .unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
-    assert!(matches!(err, Error::Kustomize { reason: Failure::Unsupported { .. }, .. }), "{err}");
+    assert!(
+        matches!(reason_of(&err), Failure::Unsupported { .. }),
+        "{err}"
+    );
+}
+
+fn reason_of(err: &Error) -> &Failure {
+    match err {
+        Error::Kustomize { reason, .. } => reason,
+        other => panic!("unexpected error {other}"),
+    }
 }

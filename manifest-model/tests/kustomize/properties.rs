@@ -134,9 +134,23 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(|i| json!(i)),
         "\\PC{0,30}".prop_map(Value::String),
         "[ -~\n\t]{0,120}".prop_map(Value::String),
-        prop_oneof![Just("yes"), Just("on"), Just("0755"), Just("1_000"), Just("1:20"), Just("- x"), Just("a: b"),
-            Just("2001-12-14"), Just("~"), Just(""), Just(" lead"), Just("trail "), Just("\nx"), Just("x\n\n")]
-            .prop_map(|s| Value::String(s.to_owned())),
+        prop_oneof![
+            Just("yes"),
+            Just("on"),
+            Just("0755"),
+            Just("1_000"),
+            Just("1:20"),
+            Just("- x"),
+            Just("a: b"),
+            Just("2001-12-14"),
+            Just("~"),
+            Just(""),
+            Just(" lead"),
+            Just("trail "),
+            Just("\nx"),
+            Just("x\n\n")
+        ]
+        .prop_map(|s| Value::String(s.to_owned())),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
         prop_oneof![
