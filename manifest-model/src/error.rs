@@ -61,8 +61,8 @@ pub enum Error {
         column: Option<usize>,
         /// The kustomization field being processed, e.g. `resources` or `patches[1]`.
         field: String,
-        /// What went wrong.
-        reason: crate::kustomize::Failure,
+        /// What went wrong (boxed: keeps the crate's error small).
+        reason: Box<crate::kustomize::Failure>,
     },
 }
 
