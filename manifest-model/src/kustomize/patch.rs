@@ -148,6 +148,13 @@ fn merge_lists(field: &str, orig: &mut Vec<Value>, patch: &[Value]) {
             .collect();
         return;
     }
+    if field == "finalizers" && orig.iter().chain(patch).all(Value::is_string) {
+        // A merged primitive list: the patch's values first, then the remaining originals.
+        let mut out: Vec<Value> = patch.to_vec();
+        out.extend(orig.iter().filter(|o| !patch.contains(o)).cloned());
+        *orig = out;
+        return;
+    }
     let Some(key) = merge_key(field, orig, patch) else {
         let mut p = Value::Array(patch.to_vec());
         strip_directives(&mut p);
@@ -159,9 +166,23 @@ fn merge_lists(field: &str, orig: &mut Vec<Value>, patch: &[Value]) {
     // kustomize puts the patch's elements first (in patch order), then the untouched originals.
     let mut used = vec![false; orig.len()];
     let mut out = Vec::with_capacity(orig.len() + patch.len());
+    // Ports are keyed by port and protocol; kustomize drops a patch element whose port exists
+    // but whose `protocol` is set on one side only (measured against kustomize v5.5).
+    let by_protocol = key == "containerPort" || key == "port";
     for p in patch {
         let kv = p.get(key);
-        let pos = orig.iter().position(|o| o.get(key) == kv);
+        let proto = |v: &Value| v.get("protocol").cloned();
+        let pos = orig
+            .iter()
+            .position(|o| o.get(key) == kv && (!by_protocol || proto(o) == proto(p)));
+        if by_protocol
+            && pos.is_none()
+            && orig
+                .iter()
+                .any(|o| o.get(key) == kv && proto(o).is_some() != proto(p).is_some())
+        {
+            continue;
+        }
         if let Some(i) = pos
             && let Some(u) = used.get_mut(i)
         {
