@@ -609,14 +609,7 @@ impl Ctx {
                 .map_err(e(&field))?;
             let Some(sel) = &p.target else { continue };
             let picked = patch::select(all, sel).map_err(e(&field))?;
-            if picked.is_empty() {
-                let id = format!(
-                    "{:?}/{:?}",
-                    sel.kind.as_deref().unwrap_or(""),
-                    sel.name.as_deref().unwrap_or("")
-                );
-                return Err(kf.err(&field, Failure::TargetNotFound { id }));
-            }
+            // Like kustomize, a selector that matches nothing is not an error here.
             let ops = match docs.as_slice() {
                 [ops @ Value::Array(_)] => ops.clone(),
                 _ => {
