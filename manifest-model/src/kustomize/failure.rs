@@ -37,6 +37,9 @@ pub enum Failure {
         /// The parser's description.
         message: String,
     },
+    /// The kustomization file holds no fields at all.
+    #[error("the kustomization file is empty")]
+    EmptyKustomization,
     /// A kustomization field has the wrong type.
     #[error("expected {expected}, found {found}")]
     WrongType {

@@ -430,10 +430,10 @@ impl Ctx {
             path: kfile.to_path_buf(),
             positions,
         };
-        let doc = docs
-            .into_iter()
-            .next()
-            .unwrap_or(Value::Object(serde_json::Map::new()));
+        let doc = match docs.into_iter().next() {
+            Some(d) if d.as_object().is_none_or(|m| !m.is_empty()) => d,
+            _ => return Err(kf.err("", Failure::EmptyKustomization)),
+        };
         let k = kustomization::parse(&doc).map_err(|(field, reason)| kf.err(&field, reason))?;
         for name in &k.deprecated {
             let instead = match *name {
