@@ -31,8 +31,10 @@ fn run(tool: &str, args: &[&str], dir: &Path, hint: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-const KUBECTL_HINT: &str = "install kubectl (v1.32+, kustomize v5.5) or run `bash scripts/test-all.sh`";
-const PROMTOOL_HINT: &str = "install it with `apt-get install prometheus` or run `bash scripts/test-all.sh`";
+const KUBECTL_HINT: &str =
+    "install kubectl (v1.32+, kustomize v5.5) or run `bash scripts/test-all.sh`";
+const PROMTOOL_HINT: &str =
+    "install it with `apt-get install prometheus` or run `bash scripts/test-all.sh`";
 const AMTOOL_HINT: &str =
     "install it with `apt-get install prometheus-alertmanager` or run `bash scripts/test-all.sh`";
 
@@ -44,15 +46,24 @@ fn every_environment_builds_with_kubectl_kustomize() {
     ] {
         let dir = stack().join("k8s/environments").join(env);
         let out = run("kubectl", &["kustomize", "."], &dir, KUBECTL_HINT);
-        assert!(out.contains(&format!("name: {prefix}rate-limiter\n")), "{env}: {out}");
-        assert!(out.contains(&format!("namespace: {namespace}\n")), "{env}: {out}");
+        assert!(
+            out.contains(&format!("name: {prefix}rate-limiter\n")),
+            "{env}: {out}"
+        );
+        assert!(
+            out.contains(&format!("namespace: {namespace}\n")),
+            "{env}: {out}"
+        );
         assert!(out.contains(replicas), "{env}: {out}");
         // The service address handed to the limiter must name the prefixed Redis Service.
         assert!(
             out.contains(&format!("REDIS_URL: redis://{prefix}redis:6379")),
             "{env}: {out}"
         );
-        assert!(out.contains(&format!("serviceName: {prefix}redis\n")), "{env}: {out}");
+        assert!(
+            out.contains(&format!("serviceName: {prefix}redis\n")),
+            "{env}: {out}"
+        );
     }
 }
 
@@ -71,7 +82,10 @@ fn rules_and_prometheus_config_pass_promtool() {
         &stack().join("prometheus"),
         PROMTOOL_HINT,
     );
-    assert!(out.contains("is valid prometheus config file syntax"), "{out}");
+    assert!(
+        out.contains("is valid prometheus config file syntax"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -92,5 +106,9 @@ fn ecs_task_definition_is_json_with_the_fargate_essentials() {
     assert_eq!(value["requiresCompatibilities"][0], "FARGATE");
     assert_eq!(value["networkMode"], "awsvpc");
     // awslogs on Fargate needs an execution role to push logs.
-    assert!(value["executionRoleArn"].as_str().is_some_and(|s| s.starts_with("arn:aws:iam::")));
+    assert!(
+        value["executionRoleArn"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("arn:aws:iam::"))
+    );
 }
