@@ -5,7 +5,7 @@
 //! ```
 //!
 //! docker-compose files among the paths (a top-level `services` mapping and no `kind`) get
-//! the compose checks.
+//! the compose checks, ECS task definitions (with `containerDefinitions`) the ECS checks.
 //!
 //! Exit status: 0 no error-level findings, 1 error-level findings, 2 bad usage or unreadable
 //! input (one line on stderr). JSON output:
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use manifest_model::compose::{check_compose, load_compose};
+use manifest_model::ecs::{check_task_definition, load_task_definition};
 use manifest_model::lint::{LintConfig, check_all};
 use manifest_model::{KubeVersion, Summary, load_paths, manifest_files, sort_diagnostics};
 
@@ -96,6 +97,22 @@ fn run() -> Result<bool, String> {
             {
                 diagnostics.extend(structural);
                 diagnostics.extend(check_compose(&compose));
+                compose_files.push(file);
+            } else if src.contains("containerDefinitions") {
+                match load_task_definition(&src, &file) {
+                    Ok((td, structural)) => {
+                        diagnostics.extend(structural);
+                        diagnostics.extend(check_task_definition(&td));
+                    }
+                    Err(e) => diagnostics.push(
+                        manifest_model::Diagnostic::new(
+                            manifest_model::Severity::Error,
+                            "ecs/invalid",
+                            e.to_string(),
+                        )
+                        .at(&file, 1, 1),
+                    ),
+                }
                 compose_files.push(file);
             }
         }

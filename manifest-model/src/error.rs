@@ -39,6 +39,14 @@ pub enum Error {
         /// Which limit: `nesting depth` or `alias expansion`.
         limit: &'static str,
     },
+    /// An ECS conversion or API call failed (feature `ecs`).
+    #[error("ecs {operation}: {message}")]
+    Ecs {
+        /// The operation: `convert` or the API action, e.g. `RegisterTaskDefinition`.
+        operation: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// A mapping key is not a scalar (YAML complex keys are not supported in manifests).
     #[error("{}:{line}:{column}: mapping keys must be scalars", file.display())]
     ComplexKey {

@@ -188,6 +188,54 @@ fn seed_compose_file_has_only_the_obsolete_version() {
 }
 
 #[test]
+fn seed_ecs_task_definition_needs_an_execution_role() {
+    use manifest_model::ecs::{check_task_definition, load_task_definition};
+    let path = seeds().join("001_395762213f56ee0c/02-ecs-taskdef-prometheus-staging.json");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let (td, structural) = load_task_definition(&src, &path).unwrap();
+    assert!(structural.is_empty(), "{structural:?}");
+    assert_eq!(td.family, "prometheus-staging");
+    assert_eq!(
+        td.container_definitions[0]
+            .health_check
+            .as_ref()
+            .unwrap()
+            .interval,
+        Some(30)
+    );
+    let found = check_task_definition(&td);
+    let got: Vec<(&str, Severity, usize)> = found
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity, d.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ecs/read-only-root-fs", Severity::Warning, 8),
+            ("ecs/execution-role-missing", Severity::Error, 36),
+            ("ecs/efs-transit-encryption", Severity::Warning, 54),
+            ("ecs/efs-transit-encryption", Severity::Warning, 61),
+        ]
+    );
+    // Typos and unknown enum values, which the AWS SDK would accept silently.
+    let broken = src
+        .replace("\"essential\"", "\"esential\"")
+        .replace("\"awsvpc\"", "\"awsvpcc\"");
+    let (_, structural) = load_task_definition(&broken, &path).unwrap();
+    let got: Vec<(&str, Option<&str>)> = structural
+        .iter()
+        .map(|d| (d.code.as_str(), d.suggestion.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ecs/unknown-enum-value", None),
+            ("ecs/unknown-field", Some("essential"))
+        ]
+    );
+}
+
+#[test]
 fn admin_api_without_ingress_is_a_warning() {
     let dir = seeds().join("001_395762213f56ee0c");
     let loaded = load_paths(&[dir.join("04-prometheus-statefulset.yaml")]).unwrap();
@@ -842,8 +890,10 @@ fn lint_example_follows_the_design_contract() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = v["diagnostics"].as_array().unwrap();
-    assert_eq!(v["summary"]["errors"], 7);
-    assert_eq!(v["summary"]["warnings"], 19);
+    // The Kubernetes findings pinned above, the compose file's obsolete version and the ECS
+    // task definition's missing execution role (error) and three warnings.
+    assert_eq!(v["summary"]["errors"], 8);
+    assert_eq!(v["summary"]["warnings"], 22);
     for d in diags {
         for key in ["file", "line", "column", "severity", "code", "message"] {
             assert!(d.get(key).is_some(), "{key} missing in {d}");
@@ -877,6 +927,136 @@ fn lint_example_follows_the_design_contract() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS through aws-sdk-ecs against moto's server (feature `ecs`).
+
+#[cfg(feature = "ecs")]
+mod ecs_moto {
+    use super::*;
+    use manifest_model::ecs::{load_task_definition, sdk};
+    use std::net::TcpListener;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    struct Moto(Child);
+
+    impl Drop for Moto {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn start_moto() -> (Moto, String) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start moto_server ({e}): install it with `bash scripts/test-all.sh` \
+                     (or `pip install 'moto[server]'`) and put it on PATH"
+                )
+            });
+        let moto = Moto(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (moto, format!("http://127.0.0.1:{port}"))
+    }
+
+    #[test]
+    fn register_and_deploy_the_seed_task_definition() {
+        let (_moto, url) = start_moto();
+        let path = seeds().join("001_395762213f56ee0c/02-ecs-taskdef-prometheus-staging.json");
+        let src = std::fs::read_to_string(&path).unwrap();
+        let (td, _) = load_task_definition(&src, &path).unwrap();
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .endpoint_url(url)
+            .build();
+        let client = aws_sdk_ecs::Client::from_conf(config);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let arn = sdk::register(&client, &td).await.unwrap();
+            assert!(
+                arn.ends_with("task-definition/prometheus-staging:1"),
+                "{arn}"
+            );
+            let described = client
+                .describe_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .unwrap();
+            let got = described.task_definition().unwrap();
+            assert_eq!(got.cpu(), Some("4096"));
+            assert_eq!(got.memory(), Some("16384"));
+            let c = &got.container_definitions()[0];
+            assert_eq!(c.name(), Some("prometheus"));
+            assert_eq!(c.image(), Some("prom/prometheus:v2.48.0"));
+            assert_eq!(c.command().len(), 4);
+            assert_eq!(c.health_check().unwrap().interval(), Some(30));
+            assert_eq!(got.volumes().len(), 2);
+
+            client
+                .create_cluster()
+                .cluster_name("staging")
+                .send()
+                .await
+                .unwrap();
+            let created = sdk::create_or_update_service(&client, "staging", "prometheus", &arn, 1)
+                .await
+                .unwrap();
+            let arn2 = sdk::register(&client, &td).await.unwrap();
+            assert!(arn2.ends_with(":2"), "{arn2}");
+            let updated = sdk::create_or_update_service(&client, "staging", "prometheus", &arn2, 2)
+                .await
+                .unwrap();
+            assert_eq!(created, updated);
+            let svc = client
+                .describe_services()
+                .cluster("staging")
+                .services("prometheus")
+                .send()
+                .await
+                .unwrap();
+            let svc = &svc.services()[0];
+            assert_eq!(svc.desired_count(), 2);
+            assert_eq!(svc.task_definition(), Some(arn2.as_str()));
+        });
+    }
+
+    #[test]
+    fn unmodelled_fields_are_refused_not_dropped() {
+        let src = r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "b:1", "dependsOn": [{"containerName": "c", "condition": "START"}]}]}"#;
+        let (td, _) = load_task_definition(src, Path::new("td.json")).unwrap();
+        let e = sdk::register_input(&td).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ecs convert: field `containerDefinitions[0].dependsOn` is not supported by the SDK conversion"
+        );
     }
 }
 
@@ -948,6 +1128,22 @@ proptest! {
             let diags = check_all(&loaded, KubeVersion::new(1, 35), &LintConfig::default());
             for d in diags {
                 prop_assert!(d.line >= 1 && d.column >= 1, "{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn compose_and_ecs_parsers_never_panic(src in yamlish(), extra in prop::sample::select(vec![
+        "services:\n  a:\n    image: x\n    ports: ['1:2', 3]\n    depends_on: [a]\n",
+        "{\"family\": \"f\", \"requiresCompatibilities\": [\"FARGATE\"], \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\"}]}",
+        "",
+    ])) {
+        for input in [src.clone(), format!("{extra}{src}"), format!("{src}{extra}")] {
+            if let Ok((c, _)) = manifest_model::compose::load_compose(&input, Path::new("c.yaml")) {
+                let _ = manifest_model::compose::check_compose(&c);
+            }
+            if let Ok((td, _)) = manifest_model::ecs::load_task_definition(&input, Path::new("t.json")) {
+                let _ = manifest_model::ecs::check_task_definition(&td);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Checks across one set of objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler as HpaV1;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler as HpaV2;
@@ -28,19 +28,46 @@ fn same_ns(a: Option<&str>, b: Option<&str>) -> bool {
 struct Index<'a> {
     objects: &'a [Object],
     services: Vec<(&'a Object, &'a Service)>,
+    /// Objects by `(kind, name)`: lookups stay linear in the matches, not in the set.
+    by_name: HashMap<(&'a str, &'a str), Vec<&'a Object>>,
+    services_by_name: HashMap<&'a str, Vec<(&'a Object, &'a Service)>>,
 }
 
 impl<'a> Index<'a> {
-    fn find(&self, kind: &str, name: &str, ns: Option<&str>) -> Option<&'a Object> {
-        self.objects
+    fn new(objects: &'a [Object]) -> Index<'a> {
+        let services: Vec<(&Object, &Service)> = objects
             .iter()
-            .find(|o| o.kind() == kind && o.name() == name && same_ns(o.namespace(), ns))
+            .filter_map(|o| o.typed::<Service>().map(|s| (o, s)))
+            .collect();
+        let mut by_name: HashMap<(&str, &str), Vec<&Object>> = HashMap::new();
+        for o in objects {
+            by_name.entry((o.kind(), o.name())).or_default().push(o);
+        }
+        let mut services_by_name: HashMap<&str, Vec<(&Object, &Service)>> = HashMap::new();
+        for (o, s) in &services {
+            services_by_name.entry(o.name()).or_default().push((o, s));
+        }
+        Index {
+            objects,
+            services,
+            by_name,
+            services_by_name,
+        }
+    }
+
+    fn find(&self, kind: &str, name: &str, ns: Option<&str>) -> Option<&'a Object> {
+        self.by_name
+            .get(&(kind, name))?
+            .iter()
+            .find(|o| same_ns(o.namespace(), ns))
+            .copied()
     }
 
     fn service(&self, name: &str, ns: Option<&str>) -> Option<(&'a Object, &'a Service)> {
-        self.services
+        self.services_by_name
+            .get(name)?
             .iter()
-            .find(|(o, _)| o.name() == name && same_ns(o.namespace(), ns))
+            .find(|(o, _)| same_ns(o.namespace(), ns))
             .copied()
     }
 }
@@ -87,11 +114,7 @@ fn ingress_backends(ing: &Ingress) -> Vec<(FieldPath, &IngressServiceBackend)> {
 }
 
 pub(super) fn cross_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
-    let services: Vec<(&Object, &Service)> = objects
-        .iter()
-        .filter_map(|o| o.typed::<Service>().map(|s| (o, s)))
-        .collect();
-    let idx = Index { objects, services };
+    let idx = Index::new(objects);
     services_checks(&idx, workloads, sink);
     ingress_checks(&idx, sink);
     pdb_checks(objects, workloads, sink);
@@ -635,11 +658,24 @@ fn prometheus_flag_checks(
     workloads: &[Workload<'_>],
     sink: &mut Sink<'_>,
 ) {
+    let ingresses: Vec<(&Object, &Ingress)> = objects
+        .iter()
+        .filter_map(|o| o.typed::<Ingress>().map(|i| (o, i)))
+        .collect();
     for w in workloads {
+        let has_flag = w.spec.containers.iter().any(|c| {
+            c.command
+                .iter()
+                .chain(c.args.iter())
+                .flatten()
+                .any(|a| DANGEROUS_PROMETHEUS_FLAGS.iter().any(|f| a.starts_with(f)))
+        });
+        if !has_flag {
+            continue;
+        }
         // The Ingresses that route to a Service selecting this workload's pods.
-        let exposed_by: Vec<String> = objects
+        let exposed_by: Vec<String> = ingresses
             .iter()
-            .filter_map(|o| o.typed::<Ingress>().map(|i| (o, i)))
             .filter(|(o, ing)| {
                 ingress_backends(ing).iter().any(|(_, b)| {
                     idx.service(&b.name, o.namespace())
