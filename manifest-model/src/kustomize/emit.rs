@@ -23,7 +23,10 @@ pub(crate) fn emit_document(value: &Value, out: &mut String) {
         indention: true,
     };
     e.node(value, -1, false, false);
-    e.put_break();
+    // A trailing `|+` block already ends the line.
+    if e.column > 0 {
+        e.put_break();
+    }
 }
 
 struct Emitter<'a> {
