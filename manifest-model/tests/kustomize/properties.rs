@@ -44,7 +44,7 @@ fn quoted(s: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn labels_and_prefixes_keep_selectors_consistent(
@@ -159,4 +159,12 @@ fn json_value() -> impl Strategy<Value = Value> {
                 .prop_map(|m: BTreeMap<String, Value>| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// 48 cases by default (fast CI); `PROPTEST_CASES` asks for more.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48)
 }
