@@ -116,7 +116,9 @@ struct Resp {
 
 impl Resp {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     fn json(&self) -> serde_json::Value {
@@ -143,7 +145,14 @@ fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], bo
     let text = String::from_utf8(raw).unwrap();
     let (head, rest) = text.split_once("\r\n\r\n").unwrap();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: HashMap<String, String> = lines
         .map(|l| {
             let (k, v) = l.split_once(':').unwrap();
@@ -381,11 +390,13 @@ fn every_algorithm_admits_exactly_its_limit_then_429_with_headers() {
         assert_eq!(s.get("/api/v1/search", &[("x-api-key", "k1")]).status, 200);
     }
     assert_eq!(
-        s.get("/api/v1/search", &[("authorization", "Bearer k1")]).status,
+        s.get("/api/v1/search", &[("authorization", "Bearer k1")])
+            .status,
         429
     );
     assert_eq!(
-        s.get("/api/v1/search", &[("authorization", "Bearer k2")]).status,
+        s.get("/api/v1/search", &[("authorization", "Bearer k2")])
+            .status,
         200
     );
     // Everything else: the default limit by client IP.
@@ -393,7 +404,11 @@ fn every_algorithm_admits_exactly_its_limit_then_429_with_headers() {
     assert_eq!(s.get("/else/where", &[]).status, 200);
     let r = s.get("/anything", &[]);
     assert_eq!(r.status, 429);
-    assert!(r.header("ratelimit-policy").unwrap().starts_with("\"default\";q=2"));
+    assert!(
+        r.header("ratelimit-policy")
+            .unwrap()
+            .starts_with("\"default\";q=2")
+    );
     assert!(s.shutdown());
 }
 
@@ -426,7 +441,10 @@ fn api_checks_without_consuming_and_consumes() {
     let r = s.post("/api/v1/consume", r#"{"rule":"nope","key":"x"}"#);
     assert_eq!(r.status, 404);
     assert!(r.json()["error"].as_str().unwrap().contains("nope"));
-    assert_eq!(s.post("/api/v1/consume", r#"{"key":"x","extra":1}"#).status, 400);
+    assert_eq!(
+        s.post("/api/v1/consume", r#"{"key":"x","extra":1}"#).status,
+        400
+    );
     assert_eq!(s.post("/api/v1/consume", r#"{"key":""}"#).status, 400);
     assert_eq!(s.post("/api/v1/consume", "not json").status, 400);
     assert_eq!(s.get("/healthz", &[]).status, 200);
@@ -447,7 +465,11 @@ fn metrics_parse_and_count_what_happened() {
     s.consume("sl", "a", 9);
     let r = s.get("/metrics", &[]);
     assert_eq!(r.status, 200);
-    assert!(r.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
     let m = parse_metrics(&r.body);
     let d = |rule: &str, outcome: &str| {
         sample(
@@ -457,11 +479,18 @@ fn metrics_parse_and_count_what_happened() {
         )
     };
     assert_eq!((d("fw", "allowed"), d("fw", "denied")), (4.0, 2.0));
-    assert_eq!((d("default", "allowed"), d("default", "denied")), (2.0, 1.0));
+    assert_eq!(
+        (d("default", "allowed"), d("default", "denied")),
+        (2.0, 1.0)
+    );
     assert_eq!((d("sl", "allowed"), d("sl", "denied")), (1.0, 1.0));
     assert_eq!((d("gcra", "allowed"), d("gcra", "denied")), (0.0, 0.0));
     let h = |route: &str, code: &str| {
-        sample(&m, "http_requests_total", &[("route", route), ("code", code)])
+        sample(
+            &m,
+            "http_requests_total",
+            &[("route", route), ("code", code)],
+        )
     };
     assert_eq!(h("/fw", "200"), 4.0);
     assert_eq!(h("/fw", "429"), 2.0);
@@ -546,9 +575,16 @@ fn limiting_off_answers_without_deciding() {
         assert!(r.header("ratelimit").is_none());
     }
     let m = parse_metrics(&s.get("/metrics", &[]).body);
-    assert_eq!(sample(&m, "ratelimit_decision_duration_seconds_count", &[]), 0.0);
     assert_eq!(
-        sample(&m, "http_requests_total", &[("route", "/fw"), ("code", "200")]),
+        sample(&m, "ratelimit_decision_duration_seconds_count", &[]),
+        0.0
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "http_requests_total",
+            &[("route", "/fw"), ("code", "200")]
+        ),
         6.0
     );
 }
@@ -614,7 +650,10 @@ fn config_errors_exit_2_naming_file_position_and_field() {
     }
     let e = run_with(&["--config", "/nonexistent/limits.yaml"]);
     assert_eq!(e.exit_code(), 2);
-    assert!(e.to_string().starts_with("/nonexistent/limits.yaml: cannot read"));
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/limits.yaml: cannot read")
+    );
     assert_eq!(run_with(&["--listen", "127.0.0.1:0"]).exit_code(), 2);
     assert_eq!(run_with(&["--config", "x", "--verbose"]).exit_code(), 2);
     // A quota the Redis store cannot hold exactly is a configuration error too.
@@ -726,7 +765,8 @@ fn two_instances_on_one_redis_enforce_one_limit_under_concurrent_load() {
     assert_eq!(b.consume("gcra", "team", 1).status, 429);
     // No check without consuming on Redis: said so, not faked.
     assert_eq!(
-        a.post("/api/v1/check", r#"{"rule":"gcra","key":"x"}"#).status,
+        a.post("/api/v1/check", r#"{"rule":"gcra","key":"x"}"#)
+            .status,
         501
     );
     assert!(a.shutdown());
@@ -765,7 +805,13 @@ fn fail_policy_and_readiness_follow_a_redis_restart() {
     }));
     // Back on Redis (a fresh server: the limits start over), shared again.
     let r = closed.consume("gcra", "k", 10);
-    assert_eq!((r.status, r.json()["degraded"].as_bool()), (200, Some(false)));
+    assert_eq!(
+        (r.status, r.json()["degraded"].as_bool()),
+        (200, Some(false))
+    );
     let r = open.consume("gcra", "k", 1);
-    assert_eq!((r.status, r.json()["degraded"].as_bool()), (429, Some(false)));
+    assert_eq!(
+        (r.status, r.json()["degraded"].as_bool()),
+        (429, Some(false))
+    );
 }

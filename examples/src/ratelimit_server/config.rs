@@ -361,8 +361,7 @@ impl<'de> Deserialize<'de> for Name {
         parse_str(d, "a rule name", |s| {
             let ok = !s.is_empty()
                 && s.len() <= 64
-                && s
-                    .chars()
+                && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !ok {
                 return Err(format!(
