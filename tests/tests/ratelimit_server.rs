@@ -86,13 +86,11 @@ impl Instance {
     /// Stops gracefully; returns whether `serve` returned Ok.
     fn shutdown(mut self) -> bool {
         self.stop.take().unwrap().send(()).unwrap();
-        let ok = self
-            .done
+        self.done
             .take()
             .unwrap()
             .recv_timeout(Duration::from_secs(5))
-            .unwrap();
-        ok
+            .unwrap()
     }
 }
 
@@ -278,7 +276,10 @@ fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 
 /// Parses the Prometheus text format: `(name, labels, value)` per sample; panics on a line
 /// that is neither a comment nor a well-formed sample.
-fn parse_metrics(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+/// One sample: metric name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+fn parse_metrics(text: &str) -> Vec<Sample> {
     let mut out = Vec::new();
     for line in text.lines() {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") || line.is_empty() {
@@ -310,7 +311,7 @@ fn parse_metrics(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
     out
 }
 
-fn sample(m: &[(String, Vec<(String, String)>, f64)], name: &str, labels: &[(&str, &str)]) -> f64 {
+fn sample(m: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
     m.iter()
         .filter(|(n, l, _)| {
             n == name

@@ -219,21 +219,24 @@ fn one() -> u64 {
     1
 }
 
-fn parse_api(app: &App, body: &Bytes) -> Result<(usize, ApiRequest), Response> {
+/// A client error: status and message.
+type ApiError = (StatusCode, String);
+
+fn parse_api(app: &App, body: &Bytes) -> Result<(usize, ApiRequest), ApiError> {
     let req: ApiRequest = serde_json::from_slice(body).map_err(|e| {
-        json_error(
+        (
             StatusCode::BAD_REQUEST,
             format!("invalid request body: {e}"),
         )
     })?;
     if req.key.is_empty() {
-        return Err(json_error(
+        return Err((
             StatusCode::BAD_REQUEST,
             "invalid request body: key must not be empty".to_string(),
         ));
     }
     let Some(i) = app.limiters.iter().position(|l| l.name == req.rule) else {
-        return Err(json_error(
+        return Err((
             StatusCode::NOT_FOUND,
             format!("unknown rule {:?}", req.rule),
         ));
@@ -244,7 +247,7 @@ fn parse_api(app: &App, body: &Bytes) -> Result<(usize, ApiRequest), Response> {
 async fn consume(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let (i, req) = match parse_api(&app, &body) {
         Ok(r) => r,
-        Err(resp) => return tagged(ROUTE_CONSUME, resp),
+        Err((status, m)) => return tagged(ROUTE_CONSUME, json_error(status, m)),
     };
     let Some(lim) = app.limiters.get(i) else {
         return tagged(ROUTE_CONSUME, StatusCode::NOT_FOUND.into_response());
@@ -256,7 +259,7 @@ async fn consume(State(app): State<Arc<App>>, body: Bytes) -> Response {
 async fn check(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let (i, req) = match parse_api(&app, &body) {
         Ok(r) => r,
-        Err(resp) => return tagged(ROUTE_CHECK, resp),
+        Err((status, m)) => return tagged(ROUTE_CHECK, json_error(status, m)),
     };
     let Some(lim) = app.limiters.get(i) else {
         return tagged(ROUTE_CHECK, StatusCode::NOT_FOUND.into_response());
