@@ -48,8 +48,8 @@ pub mod yaml;
 
 pub mod compose;
 pub mod deprecation;
-pub mod ecs;
 mod diagnostic;
+pub mod ecs;
 mod kinds;
 pub mod lint;
 mod object;
