@@ -4,3 +4,4 @@
 pub mod deploy_check;
 pub mod ratelimit_server;
 pub mod report;
+pub mod stack_backup;
