@@ -15,6 +15,8 @@
 //! 4. **Rollouts.** Every file with Argo `Rollout`/`AnalysisTemplate` objects is validated and
 //!    planned by [`rollout_plan`]; the PromQL of each Prometheus metric of the templates is
 //!    also validated by [`rules`] (with the template's arguments filled in from the Rollout).
+//! 5. **docker-compose files and ECS task definitions** get `manifest-model`'s compose and ECS
+//!    checks.
 //!
 //! Unreadable input is an [`Error`] (the program exits 2); problems in readable input are
 //! [`Finding`]s.
@@ -212,20 +214,19 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
         if kinds.rollouts {
             check_rollouts(&name, text, &mut outcome);
         }
+        if kinds.compose {
+            check_compose(&name, text, &mut outcome.report);
+        }
+        if kinds.ecs_task_definition {
+            check_ecs(&name, text, &mut outcome.report);
+        }
         if !owned(f) && kinds.kubernetes && !kinds.rollouts {
             match manifest_model::load_str(text, Path::new(&name)) {
                 Ok(loaded) => {
                     push_all(&mut outcome.report, &loaded.diagnostics, None);
                     loose_objects.extend(loaded.objects);
                 }
-                Err(e) => outcome.report.push(Finding::new(
-                    name.clone(),
-                    0,
-                    0,
-                    Severity::Error,
-                    "deploy/unreadable",
-                    e.to_string(),
-                )),
+                Err(e) => unreadable(&mut outcome.report, &name, &e),
             }
         }
     }
@@ -244,6 +245,45 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     }
     push_all(&mut outcome.report, &rule_checker.finish(), None);
     Ok(outcome)
+}
+
+fn unreadable(report: &mut Report, name: &str, error: &dyn std::fmt::Display) {
+    report.push(Finding::new(
+        name,
+        0,
+        0,
+        Severity::Error,
+        "deploy/unreadable",
+        error.to_string(),
+    ));
+}
+
+fn check_compose(name: &str, text: &str, report: &mut Report) {
+    match manifest_model::compose::load_compose(text, Path::new(name)) {
+        Ok((compose, structural)) => {
+            push_all(report, &structural, None);
+            push_all(
+                report,
+                &manifest_model::compose::check_compose(&compose),
+                None,
+            );
+        }
+        Err(e) => unreadable(report, name, &e),
+    }
+}
+
+fn check_ecs(name: &str, text: &str, report: &mut Report) {
+    match manifest_model::ecs::load_task_definition(text, Path::new(name)) {
+        Ok((td, structural)) => {
+            push_all(report, &structural, None);
+            push_all(
+                report,
+                &manifest_model::ecs::check_task_definition(&td),
+                None,
+            );
+        }
+        Err(e) => unreadable(report, name, &e),
+    }
 }
 
 fn push_all<T: Serialize>(report: &mut Report, diagnostics: &[T], environment: Option<&str>) {
@@ -387,14 +427,7 @@ fn check_rollouts(name: &str, text: &str, outcome: &mut Outcome) {
     let manifest = match rollout_plan::parse_str(text, name) {
         Ok(m) => m,
         Err(e) => {
-            outcome.report.push(Finding::new(
-                name,
-                0,
-                0,
-                Severity::Error,
-                "deploy/unreadable",
-                e.to_string(),
-            ));
+            unreadable(&mut outcome.report, name, &e);
             return;
         }
     };
@@ -558,6 +591,8 @@ struct Kinds {
     kubernetes: bool,
     prometheus_rules: bool,
     rollouts: bool,
+    compose: bool,
+    ecs_task_definition: bool,
 }
 
 /// What a YAML or JSON stream holds, from a cheap look at each document's top-level keys.
@@ -583,6 +618,12 @@ fn document_kinds(text: &str) -> Kinds {
         }
         if kind.is_none() && map.get("groups").is_some() {
             kinds.prometheus_rules = true;
+        }
+        if kind.is_none() && map.get("services").is_some_and(|v| v.is_mapping()) {
+            kinds.compose = true;
+        }
+        if kind.is_none() && map.get("containerDefinitions").is_some() {
+            kinds.ecs_task_definition = true;
         }
     }
     kinds

@@ -99,6 +99,18 @@ fn the_seed_guides_show_their_known_problems() {
         ),
         "{diags:#?}"
     );
+    // The compose file's obsolete `version`, and awslogs on Fargate without an execution role.
+    assert!(
+        has("01-docker-compose.yaml", "compose/obsolete-version"),
+        "{diags:#?}"
+    );
+    assert!(
+        has(
+            "02-ecs-taskdef-prometheus-staging.json",
+            "ecs/execution-role-missing"
+        ),
+        "{diags:#?}"
+    );
     // Every finding has a position and the summary counts them.
     let errors = diags.iter().filter(|d| d["severity"] == "error").count();
     assert_eq!(v["summary"]["errors"], errors);
