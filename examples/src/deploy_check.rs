@@ -29,7 +29,7 @@ use manifest_model::kustomize::Kustomizer;
 use manifest_model::lint::LintConfig;
 use manifest_model::{KubeVersion, Object};
 use rollout_plan::{AnalysisTemplate, Manifest, Provider, Rollout};
-use serde::Serialize;
+use serde::{Deserialize as _, Serialize};
 
 use crate::report::{Finding, Report, Severity};
 
@@ -628,8 +628,6 @@ fn document_kinds(text: &str) -> Kinds {
     }
     kinds
 }
-
-use serde::Deserialize as _;
 
 /// For each kustomization directory, the kustomization directories it lists in `resources`,
 /// `components` or `bases`.

@@ -1,8 +1,8 @@
 //! The example deploy repository (`examples/stack`) is accepted by the reference tools:
 //! `kubectl kustomize` builds every environment, `promtool` accepts the rules and the Prometheus
-//! config, `amtool` accepts the Alertmanager config. The workspace's own checks of the same
-//! repository run in the `deploy-check` tests; these keep the fixture honest against the tools
-//! that the real deployment uses.
+//! config and the alert rules pass their unit tests, `amtool` accepts the Alertmanager config.
+//! The workspace's own checks of the same repository run in the `deploy-check` tests; these
+//! keep the fixture honest against the tools that the real deployment uses.
 
 // A test fails by panicking: clippy's allow-*-in-tests settings do not reach helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -90,6 +90,20 @@ fn rules_and_prometheus_config_pass_promtool() {
         out.contains("is valid prometheus config file syntax"),
         "{out}"
     );
+}
+
+#[test]
+fn alert_rules_fire_as_their_unit_tests_expect() {
+    // Synthetic series through Prometheus' own rule evaluator: error rate, burn rate, instance
+    // down, backend errors, denial ratio and slow decisions fire with the expected labels and
+    // annotations, and stay silent where they should.
+    let out = run(
+        "promtool",
+        &["test", "rules", "tests/rate-limiter.test.yml"],
+        &stack().join("prometheus"),
+        PROMTOOL_HINT,
+    );
+    assert!(out.contains("SUCCESS"), "{out}");
 }
 
 #[test]
