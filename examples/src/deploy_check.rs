@@ -204,7 +204,7 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     }
 
     let mut rule_checker = rules::Checker::new(rules::CheckOptions::default());
-    let mut loose_objects = Vec::new();
+    let mut loose = manifest_model::Loaded::default();
     for (f, text) in &texts {
         let name = rel(f);
         let kinds = document_kinds(text);
@@ -222,27 +222,16 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
         }
         if !owned(f) && kinds.kubernetes && !kinds.rollouts {
             match manifest_model::load_str(text, Path::new(&name)) {
-                Ok(loaded) => {
-                    push_all(&mut outcome.report, &loaded.diagnostics, None);
-                    loose_objects.extend(loaded.objects);
-                }
+                Ok(loaded) => loose.extend(loaded),
                 Err(e) => unreadable(&mut outcome.report, &name, &e),
             }
         }
     }
-    if !loose_objects.is_empty() {
-        let target = KubeVersion::enabled();
-        push_all(
-            &mut outcome.report,
-            &manifest_model::validate::validate(&loose_objects, target),
-            None,
-        );
-        push_all(
-            &mut outcome.report,
-            &manifest_model::lint::lint(&loose_objects, &LintConfig::default()),
-            None,
-        );
-    }
+    // Kubernetes files outside kustomize are checked as one set, so cross-object checks see
+    // every object.
+    let diags =
+        manifest_model::lint::check_all(&loose, KubeVersion::enabled(), &LintConfig::default());
+    push_all(&mut outcome.report, &diags, None);
     push_all(&mut outcome.report, &rule_checker.finish(), None);
     Ok(outcome)
 }
@@ -332,13 +321,11 @@ fn check_environment(root: &Path, env: &Path, sources: &[(bool, &Object)], outco
                 )),
                 Ok(loaded) => {
                     summary.objects = loaded.objects.len();
-                    let target = KubeVersion::enabled();
-                    let mut diags = loaded.diagnostics.clone();
-                    diags.extend(manifest_model::validate::validate(&loaded.objects, target));
-                    diags.extend(manifest_model::lint::lint(
-                        &loaded.objects,
+                    let diags = manifest_model::lint::check_all(
+                        &loaded,
+                        KubeVersion::enabled(),
                         &LintConfig::default(),
-                    ));
+                    );
                     for d in &diags {
                         let Some(mut f) = Finding::from_diagnostic(d) else {
                             continue;
