@@ -1,6 +1,7 @@
 //! Integration tests of the backup crate: public API only, real servers started here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli;
 mod common;
 mod local;
 mod prometheus;
