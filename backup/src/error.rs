@@ -208,6 +208,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A Redis RDB is damaged or incomplete (bad header, no end-of-file marker, wrong
+    /// checksum, shorter than announced).
+    #[error("invalid rdb from {origin}: {message}")]
+    InvalidRdb {
+        /// Where it came from (`redis <address>` or the dump file's path).
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The Prometheus server has no admin API (`--web.enable-admin-api` is not set).
     #[error("prometheus {url}: admin APIs disabled (start prometheus with --web.enable-admin-api)")]
     PrometheusAdminDisabled {

@@ -1,9 +1,13 @@
 //! A Redis RDB fetched from a running server with the replication handshake that
-//! `redis-cli --rdb` uses, so it works against remote servers too.
+//! `redis-cli --rdb` uses, so it works against remote servers too, or saved with `BGSAVE`
+//! and copied from the server's dump file when the server is local.
+
+mod bgsave;
+mod rdb;
 
 use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::archive::{ArchiveWriter, stream_header};
@@ -25,9 +29,19 @@ const MAX_LINE: usize = 64 << 10;
 /// because a tar header needs the size; note that Redis 7 waits
 /// `repl-diskless-sync-delay` (5 s by default) before a diskless transfer.
 ///
+/// With [`RedisSource::bgsave`] the source instead asks the server for a background save
+/// (`BGSAVE SCHEDULE`), waits for it to finish (`INFO persistence`) and streams the server's
+/// dump file (`CONFIG GET dir` and `dbfilename`, or [`RedisSource::dump_path`]) into the
+/// archive; the file must be readable by this process, so the server must be local.
+///
+/// Whatever the mode, the RDB is checked as it streams: the `REDIS` header, the end-of-file
+/// marker and the CRC-64 trailer; a damaged or truncated RDB fails the backup.
+///
 /// ```
 /// let src = backup::RedisSource::new("127.0.0.1:6379").archive_path("cache.rdb");
 /// assert_eq!(src.address(), "127.0.0.1:6379");
+/// let local = src.dump_path("/var/lib/redis/dump.rdb");
+/// assert!(local.is_bgsave());
 /// ```
 #[derive(Clone)]
 pub struct RedisSource {
@@ -35,8 +49,20 @@ pub struct RedisSource {
     archive_path: String,
     username: Option<String>,
     password: Option<String>,
-    diskless: bool,
+    mode: Mode,
+    dump_path: Option<PathBuf>,
     timeout: Duration,
+}
+
+/// How the RDB is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `SYNC`, the server saves to disk and sends the RDB with its length.
+    Sized,
+    /// `SYNC` with the `eof` capability: streamed with an end marker.
+    Diskless,
+    /// `BGSAVE`, then the dump file is read locally.
+    Bgsave,
 }
 
 impl std::fmt::Debug for RedisSource {
@@ -47,7 +73,8 @@ impl std::fmt::Debug for RedisSource {
             .field("archive_path", &self.archive_path)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("diskless", &self.diskless)
+            .field("mode", &self.mode)
+            .field("dump_path", &self.dump_path)
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -61,7 +88,8 @@ impl RedisSource {
             archive_path: "dump.rdb".into(),
             username: None,
             password: None,
-            diskless: false,
+            mode: Mode::Sized,
+            dump_path: None,
             timeout: Duration::from_secs(60),
         }
     }
@@ -81,15 +109,48 @@ impl RedisSource {
         self
     }
 
-    /// Asks for a diskless transfer (announces the `eof` capability).
+    /// Asks for a diskless transfer (announces the `eof` capability); `false` goes back to
+    /// the default transfer with a length.
     #[must_use]
     pub fn diskless(mut self, diskless: bool) -> Self {
-        self.diskless = diskless;
+        self.mode = if diskless {
+            Mode::Diskless
+        } else {
+            Mode::Sized
+        };
         self
     }
 
+    /// Takes the RDB with `BGSAVE` and copies the server's dump file instead of using the
+    /// replication protocol (the file must be readable here: a local server). A save
+    /// already running when the backup starts is waited for, then a new one is started, so
+    /// the RDB holds every write made before the backup began. `false` goes back to the
+    /// default transfer.
+    #[must_use]
+    pub fn bgsave(mut self, bgsave: bool) -> Self {
+        self.mode = if bgsave { Mode::Bgsave } else { Mode::Sized };
+        self
+    }
+
+    /// The server's dump file as this process sees it (implies [`RedisSource::bgsave`]).
+    /// Without it the path is asked from the server with `CONFIG GET dir` and
+    /// `CONFIG GET dbfilename`; give it when `CONFIG` is renamed or disabled, or when the
+    /// server sees its directory under another path (a container's volume).
+    #[must_use]
+    pub fn dump_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.mode = Mode::Bgsave;
+        self.dump_path = Some(path.into());
+        self
+    }
+
+    /// Whether the source saves with `BGSAVE` and copies the dump file.
+    pub fn is_bgsave(&self) -> bool {
+        self.mode == Mode::Bgsave
+    }
+
     /// The longest the server may stay silent (default 60 s; it sends keep-alives while it
-    /// prepares the RDB).
+    /// prepares the RDB). In `BGSAVE` mode, the longest wait for a scheduled save to start
+    /// (a save in progress is waited for as long as it runs).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -137,6 +198,11 @@ impl RedisSource {
     }
 
     fn command(&self, conn: &mut BufReader<TcpStream>, args: &[&str]) -> Result<String> {
+        self.send(conn, args)?;
+        self.read_line(conn)
+    }
+
+    fn send(&self, conn: &mut BufReader<TcpStream>, args: &[&str]) -> Result<()> {
         let mut out = format!("*{}\r\n", args.len()).into_bytes();
         for arg in args {
             out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
@@ -145,8 +211,7 @@ impl RedisSource {
         }
         conn.get_mut()
             .write_all(&out)
-            .map_err(|e| self.err(format!("cannot send {}: {e}", args.first().unwrap_or(&""))))?;
-        self.read_line(conn)
+            .map_err(|e| self.err(format!("cannot send {}: {e}", args.first().unwrap_or(&""))))
     }
 
     /// Reads one reply line, skipping the bare newlines the server sends as keep-alives.
@@ -173,9 +238,8 @@ impl RedisSource {
         Ok(text.trim_end_matches(['\r', '\n']).to_owned())
     }
 
-    /// Runs the handshake and returns the connection positioned at the RDB payload, with the
-    /// payload's length (or the diskless end marker).
-    fn start_sync(&self) -> Result<(BufReader<TcpStream>, Payload)> {
+    /// Connects, authenticates and checks the server answers `PING`.
+    fn open(&self) -> Result<BufReader<TcpStream>> {
         let mut conn = self.connect()?;
         if let Some(password) = &self.password {
             let mut args = vec!["AUTH"];
@@ -195,10 +259,17 @@ impl RedisSource {
         if !reply.starts_with('+') {
             return Err(self.err(format!("PING refused: {}", reply.trim_start_matches('-'))));
         }
+        Ok(conn)
+    }
+
+    /// Runs the handshake and returns the connection positioned at the RDB payload, with the
+    /// payload's length (or the diskless end marker).
+    fn start_sync(&self) -> Result<(BufReader<TcpStream>, Payload)> {
+        let mut conn = self.open()?;
         // Older servers do not know rdb-only; they then keep streaming after the RDB, which
         // is harmless because the connection is closed once the RDB is read.
         let _ = self.command(&mut conn, &["REPLCONF", "rdb-only", "1"])?;
-        if self.diskless {
+        if self.mode == Mode::Diskless {
             let reply = self.command(&mut conn, &["REPLCONF", "capa", "eof"])?;
             if !reply.starts_with('+') {
                 return Err(self.err(format!(
@@ -230,24 +301,32 @@ impl RedisSource {
         w: &mut ArchiveWriter<'_, W>,
     ) -> Result<SourceRecord> {
         w.claim_top(&self.archive_path)?;
-        let (mut conn, payload) = self.start_sync()?;
-        let origin = Path::new(&self.address);
         let header = stream_header(w.mtime());
-        match payload {
-            Payload::Sized(len) => {
-                self.check_magic(&mut conn)?;
-                w.add_stream(origin, header, &self.archive_path, &mut conn, len)?;
-            }
-            Payload::Marked(mark) => {
-                let mut spool = tempfile::tempfile()
-                    .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
-                let len = self.read_marked(&mut conn, &mark, &mut spool)?;
-                spool
-                    .rewind()
-                    .map_err(|e| Error::io("read", std::env::temp_dir(), e))?;
-                let mut spooled = BufReader::new(spool);
-                self.check_magic(&mut spooled)?;
-                w.add_stream(origin, header, &self.archive_path, spooled, len)?;
+        if self.mode == Mode::Bgsave {
+            self.bgsave_into(w, header)?;
+        } else {
+            let (mut conn, payload) = self.start_sync()?;
+            let origin = Path::new(&self.address);
+            match payload {
+                Payload::Sized(len) => {
+                    self.check_magic(&mut conn)?;
+                    let mut checked = rdb::RdbCheck::new(&mut conn, len);
+                    w.add_stream(origin, header, &self.archive_path, &mut checked, len)?;
+                    self.check_rdb(checked)?;
+                }
+                Payload::Marked(mark) => {
+                    let mut spool = tempfile::tempfile()
+                        .map_err(|e| Error::io("create", std::env::temp_dir(), e))?;
+                    let len = self.read_marked(&mut conn, &mark, &mut spool)?;
+                    spool
+                        .rewind()
+                        .map_err(|e| Error::io("read", std::env::temp_dir(), e))?;
+                    let mut spooled = BufReader::new(spool);
+                    self.check_magic(&mut spooled)?;
+                    let mut checked = rdb::RdbCheck::new(spooled, len);
+                    w.add_stream(origin, header, &self.archive_path, &mut checked, len)?;
+                    self.check_rdb(checked)?;
+                }
             }
         }
         Ok(SourceRecord::Redis {
@@ -256,12 +335,22 @@ impl RedisSource {
         })
     }
 
+    fn check_rdb<R: Read>(&self, checked: rdb::RdbCheck<R>) -> Result<()> {
+        checked.finish().map_err(|message| Error::InvalidRdb {
+            origin: format!("redis {}", self.address),
+            message,
+        })
+    }
+
     fn check_magic(&self, r: &mut impl BufRead) -> Result<()> {
         let head = r
             .fill_buf()
             .map_err(|e| self.err(format!("read failed: {e}")))?;
         if head.len() >= 5 && !head.starts_with(b"REDIS") {
-            return Err(self.err("the payload is not an RDB file (no REDIS magic)"));
+            return Err(Error::InvalidRdb {
+                origin: format!("redis {}", self.address),
+                message: "not an RDB file (no REDIS magic)".into(),
+            });
         }
         Ok(())
     }
