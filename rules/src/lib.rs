@@ -28,6 +28,7 @@ mod diagnostic;
 mod dialect;
 mod duration;
 mod error;
+mod flow;
 pub mod lint;
 mod model;
 mod names;

@@ -359,6 +359,45 @@ pub(crate) struct Checked {
     pub(crate) tokens: Vec<Token>,
     /// Deepest bracket nesting, a bound on the AST's depth for recursive walks.
     pub(crate) depth: usize,
+    /// The regex matchers handed to the parser as equality matchers, in order; the AST's
+    /// matcher value for entry `i` is [`regex_placeholder`]`(i)`.
+    pub(crate) regexes: Vec<RegexMatcher>,
+}
+
+/// A label regex matcher as written (the AST holds a placeholder in its place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegexMatcher {
+    /// `!~` rather than `=~`.
+    pub(crate) negated: bool,
+    /// The pattern, unquoted.
+    pub(crate) pattern: String,
+}
+
+/// First character of a placeholder value (private use: never in a real label value we lint).
+const PLACEHOLDER: char = '\u{E000}';
+
+/// The placeholder value standing for regex matcher `i`.
+pub(crate) fn regex_placeholder(i: usize) -> String {
+    format!("{PLACEHOLDER}{i}")
+}
+
+impl Checked {
+    /// The regex matcher a matcher value stands for, if it is a placeholder.
+    pub(crate) fn regex_for(&self, value: &str) -> Option<&RegexMatcher> {
+        let i: usize = value.strip_prefix(PLACEHOLDER)?.parse().ok()?;
+        self.regexes.get(i)
+    }
+
+    /// The expression in canonical form, with the regex patterns the AST lacks.
+    pub(crate) fn canonical(&self) -> String {
+        let mut s = self.ast.to_string();
+        for r in &self.regexes {
+            s.push('\u{0}');
+            s.push_str(if r.negated { "!~" } else { "=~" });
+            s.push_str(&r.pattern);
+        }
+        s
+    }
 }
 
 /// Deeper expressions are validated but not linted (the lint walks recurse).
@@ -382,13 +421,15 @@ fn nesting(tokens: &[Token]) -> usize {
 /// Check `src` as PromQL in `dialect`.
 pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
     let tokens = tokenize(src);
-    let rewritten = pre_check(src, &tokens, dialect)?;
+    let mut regexes = Vec::new();
+    let rewritten = pre_check(src, &tokens, dialect, &mut regexes)?;
     let input = rewritten.as_deref().unwrap_or(src);
     match promql_parser::parser::parse(input) {
         Ok(ast) => Ok(Checked {
             ast,
             depth: nesting(&tokens),
             tokens,
+            regexes,
         }),
         Err(msg) => {
             // promql-parser drops the grammar's own error; name the common case ourselves.
@@ -420,7 +461,12 @@ pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
 
 /// Checks promql-parser does not make (or makes with Rust semantics), and the rewrite of regex
 /// matchers. Returns the text to hand to the parser when it differs from `src`.
-fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<String>, ExprError> {
+fn pre_check(
+    src: &str,
+    tokens: &[Token],
+    dialect: Dialect,
+    regexes: &mut Vec<RegexMatcher>,
+) -> Result<Option<String>, ExprError> {
     let mut out: Option<String> = None;
     let mut copied = 0usize;
     let mut depth_brace = 0usize;
@@ -516,16 +562,16 @@ fn pre_check(src: &str, tokens: &[Token], dialect: Dialect) -> Result<Option<Str
                 }
                 let matches_empty = re2::matches_empty(&pattern);
                 let negated = text == "!~";
-                // The replacement matcher matches "" exactly when the original does.
-                let replacement = match (negated, matches_empty) {
-                    (false, true) => "=\"\"",
-                    (false, false) => "=\"x\"",
-                    (true, true) => "!=\"\"",
-                    (true, false) => "!=\"x\"",
-                };
+                // The replacement matcher matches "" exactly when the original does; its value
+                // (never empty) names the original in `regexes`.
+                let op = if negated == matches_empty { "=" } else { "!=" };
                 let buf = out.get_or_insert_with(|| String::with_capacity(src.len()));
                 buf.push_str(src.get(copied..t.start).unwrap_or(""));
-                buf.push_str(replacement);
+                buf.push_str(op);
+                buf.push('"');
+                buf.push_str(&regex_placeholder(regexes.len()));
+                buf.push('"');
+                regexes.push(RegexMatcher { negated, pattern });
                 copied = lit.end;
             }
             _ => {}

@@ -44,6 +44,115 @@ pub(crate) fn matches_empty(pattern: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The top-level structure of a matcher regex, as pint's `promql/regexp` check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Shape {
+    /// No regex metacharacter at all (Go's `regexp.QuoteMeta` leaves it unchanged): a plain
+    /// string that `=`/`!=` matches the same way.
+    pub(crate) literal: bool,
+    /// A `^`/`\A` or `$`/`\z` at the top level, which Prometheus's own anchoring makes redundant.
+    pub(crate) anchored: bool,
+    /// `Some(has_plus)` when the top level is nothing but `.*`/`.+` (and anchors).
+    pub(crate) only_wildcards: Option<bool>,
+    /// A literal next to a `*`/`+` repetition after some non-digit literal text: the matcher
+    /// picks a substring out of a composite label value.
+    pub(crate) smelly: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Begin,
+    End,
+    Lit(char),
+    /// `*` (`any`: of `.`).
+    Star { any: bool },
+    /// `+` (`any`: of `.`).
+    Plus { any: bool },
+    Other,
+}
+
+/// Go's `regexp.QuoteMeta` characters.
+const META: &[char] = &[
+    '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+];
+
+/// Analyse a matcher regex as Prometheus anchors it (`^(?s:PATTERN)$`). Unparsable patterns yield
+/// `None` (the syntax check reports them).
+pub(crate) fn shape(pattern: &str) -> Option<Shape> {
+    if !pattern.contains(META) {
+        return Some(Shape {
+            literal: true,
+            ..Shape::default()
+        });
+    }
+    let translated = translate(pattern, Dialect::V3).ok()?;
+    let ast = parse_ast(&translated).ok()?;
+    let mut items = Vec::new();
+    flatten(&ast, &mut items);
+    let mut out = Shape {
+        anchored: items.iter().any(|i| matches!(i, Item::Begin | Item::End)),
+        ..Shape::default()
+    };
+    let reps = items
+        .iter()
+        .filter(|i| matches!(i, Item::Star { .. } | Item::Plus { .. }))
+        .count();
+    let only_any = items.iter().all(|i| {
+        matches!(
+            i,
+            Item::Begin | Item::End | Item::Star { any: true } | Item::Plus { any: true }
+        )
+    });
+    if reps > 0 && only_any {
+        out.only_wildcards = Some(items.iter().any(|i| matches!(i, Item::Plus { .. })));
+    }
+    // A literal adjacent to a repetition, once non-digit literal text has been seen.
+    let mut last = Item::Begin;
+    let mut non_digits = false;
+    for &i in &items {
+        let rep = |x: Item| matches!(x, Item::Star { .. } | Item::Plus { .. });
+        let lit = |x: Item| matches!(x, Item::Lit(_));
+        if non_digits && ((lit(i) && rep(last)) || (rep(i) && lit(last))) {
+            out.smelly = true;
+        }
+        if let Item::Lit(c) = i
+            && !c.is_numeric()
+        {
+            non_digits = true;
+        }
+        last = i;
+    }
+    Some(out)
+}
+
+/// The top-level items of a concatenation; non-capturing groups are transparent as in Go's
+/// parser, which flattens them.
+fn flatten(a: &Ast, out: &mut Vec<Item>) {
+    use ast::AssertionKind as K;
+    match a {
+        Ast::Concat(c) => c.asts.iter().for_each(|x| flatten(x, out)),
+        Ast::Group(g) if matches!(g.kind, GroupKind::NonCapturing(_)) => {
+            flatten(&g.ast, out);
+        }
+        Ast::Empty(_) | Ast::Flags(_) => {}
+        Ast::Literal(l) => out.push(Item::Lit(l.c)),
+        Ast::Assertion(x) => out.push(match x.kind {
+            K::StartLine | K::StartText => Item::Begin,
+            K::EndLine | K::EndText => Item::End,
+            _ => Item::Other,
+        }),
+        Ast::Repetition(r) => {
+            let any = matches!(*r.ast, Ast::Dot(_));
+            out.push(match r.op.kind {
+                RepetitionKind::ZeroOrMore => Item::Star { any },
+                RepetitionKind::OneOrMore => Item::Plus { any },
+                _ => Item::Other,
+            });
+        }
+        _ => out.push(Item::Other),
+    }
+}
+
 fn parse_ast(p: &str) -> Result<Ast, String> {
     ast::parse::ParserBuilder::new()
         .nest_limit(1000)
@@ -451,6 +560,27 @@ fn check_flags(flags: &ast::Flags) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shapes_as_pint_sees_them() {
+        let s = |p: &str| shape(p).unwrap_or_default();
+        assert!(s("foo").literal && s("").literal && s("a-b,c@d").literal);
+        assert!(!s("foo|bar").literal && !s("5..").literal);
+        assert!(s("^foo$").anchored && s("^foo").anchored && s("foo$").anchored);
+        assert!(!s("foo|^bar").anchored && !s("a\\$").anchored);
+        assert_eq!(s(".*").only_wildcards, Some(false));
+        assert_eq!(s("^.*$").only_wildcards, Some(false));
+        assert_eq!(s(".+").only_wildcards, Some(true));
+        assert_eq!(s("(?:.*)").only_wildcards, Some(false));
+        assert_eq!(s("a*").only_wildcards, None);
+        assert_eq!(s("(.*)").only_wildcards, None);
+        assert_eq!(s("foo.*").only_wildcards, None);
+        assert!(s("myservice_.+_production").smelly);
+        assert!(s("foo.*").smelly && s(".*foo.*").smelly);
+        assert!(!s(".*foo").smelly && !s("5.+").smelly && !s("5..").smelly);
+        assert!(!s("foo|bar.*").smelly && !s("foo").smelly);
+        assert_eq!(shape("(unclosed"), None);
+    }
 
     #[test]
     fn go_accepts_what_rust_rejects() {

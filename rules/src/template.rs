@@ -414,6 +414,127 @@ pub(crate) fn check(text: &str, dialect: Dialect) -> Result<(), TemplateError> {
     })
 }
 
+/// What an alert template reads from the alert, for the lint checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Refs {
+    /// Labels read with `$labels.x` or `.Labels.x` (or an alias of either), with their offset.
+    pub(crate) labels: Vec<(String, usize)>,
+    /// Offsets where an output action uses the value (`$value`, `.Value` or an alias), and
+    /// whether that action formats it (a humanize function or printf).
+    pub(crate) values: Vec<(usize, bool)>,
+}
+
+const FORMATTERS: &[&str] = &[
+    "humanize",
+    "humanize1024",
+    "humanizePercentage",
+    "humanizeDuration",
+    "printf",
+];
+
+/// What `text` reads from the alert. `None` when it does not lex (the syntax check reports it).
+pub(crate) fn refs(text: &str) -> Option<Refs> {
+    let mut out = Refs::default();
+    if !text.contains("{{") {
+        return Some(out);
+    }
+    let (items, err) = lex(text);
+    if err.is_some() {
+        return None;
+    }
+    let mut label_vars: Vec<&str> = vec!["$labels"];
+    let mut value_vars: Vec<&str> = vec!["$value"];
+    // Open blocks: true when the block rebinds the dot (range, with).
+    let mut blocks: Vec<bool> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        if items.get(i).map(|it| it.t) != Some(T::LeftDelim) {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while items
+            .get(end)
+            .is_some_and(|it| !matches!(it.t, T::RightDelim | T::Eof))
+        {
+            end += 1;
+        }
+        let action: Vec<Item<'_>> = items
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|it| it.t != T::Space)
+            .copied()
+            .collect();
+        i = end + 1;
+        let dot_rebound = blocks.iter().any(|b| *b);
+        let first = action.first().copied();
+        let keyword = first.filter(|f| f.t == T::Keyword).map(|f| f.val);
+        match keyword {
+            Some("if") => blocks.push(false),
+            Some("range" | "with") => blocks.push(true),
+            Some("define" | "block") => blocks.push(true),
+            Some("end") => {
+                blocks.pop();
+            }
+            _ => {}
+        }
+        let is_decl = action.len() >= 2
+            && first.is_some_and(|f| f.t == T::Variable)
+            && action
+                .get(1)
+                .is_some_and(|d| matches!(d.t, T::Declare | T::Assign));
+        // `$x := <operand>`: an alias.
+        if is_decl && action.len() == 3 {
+            if let (Some(var), Some(src)) = (first, action.get(2)) {
+                let is = |names: &[&str], f: &str| {
+                    names.contains(&src.val) || (src.val == f && !dot_rebound)
+                };
+                if is(&label_vars, ".Labels") {
+                    label_vars.push(var.val);
+                } else if is(&value_vars, ".Value") {
+                    value_vars.push(var.val);
+                }
+            }
+        }
+        let mut uses_value = None;
+        for (k, it) in action.iter().enumerate() {
+            let next = action.get(k + 1).filter(|n| n.t == T::Field);
+            let prev_field = k > 0 && action.get(k - 1).is_some_and(|p| p.t == T::Field || p.t == T::Variable);
+            match it.t {
+                T::Variable if label_vars.contains(&it.val) => {
+                    if let Some(n) = next {
+                        out.labels.push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
+                    }
+                }
+                T::Field if it.val == ".Labels" && !dot_rebound && !prev_field => {
+                    if let Some(n) = next {
+                        out.labels.push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
+                    }
+                }
+                T::Variable if value_vars.contains(&it.val) => {
+                    uses_value.get_or_insert(it.pos);
+                }
+                T::Field if it.val == ".Value" && !dot_rebound && !prev_field => {
+                    uses_value.get_or_insert(it.pos);
+                }
+                _ => {}
+            }
+        }
+        if let Some(pos) = uses_value
+            && keyword.is_none()
+            && !is_decl
+        {
+            let formatted = action
+                .iter()
+                .any(|it| it.t == T::Ident && FORMATTERS.contains(&it.val));
+            out.values.push((pos, formatted));
+        }
+    }
+    Some(out)
+}
+
 /// How a list ended.
 #[derive(PartialEq, Eq)]
 enum Stop {
@@ -849,6 +970,29 @@ mod tests {
         );
         let ifs = format!("{}{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
         assert!(check(&ifs, Dialect::V3).is_err());
+    }
+
+    #[test]
+    fn refs_find_labels_and_values() {
+        let r = |t: &str| refs(t).unwrap_or_default();
+        let x = r("{{ $labels.instance }} on {{ .Labels.job }} is {{ $value }}");
+        let names: Vec<&str> = x.labels.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["instance", "job"]);
+        assert_eq!(x.labels[0].1, 11);
+        assert_eq!(x.values, [(50, false)]);
+        assert_eq!(r("{{ $value | humanize }}").values, [(3, true)]);
+        assert_eq!(r("{{ humanizePercentage .Value }}").values, [(22, true)]);
+        assert_eq!(r("{{ printf \"%.2f\" $value }}").values.len(), 1);
+        // Aliases.
+        let x = r("{{ $l := $labels }}{{ $v := .Value }}{{ $l.pod }} {{ $v }}");
+        assert_eq!(x.labels.len(), 1);
+        assert_eq!(x.values.len(), 1);
+        // Conditions do not print the value; `with` rebinds the dot.
+        assert!(r("{{ if gt $value 1.0 }}high{{ end }}").values.is_empty());
+        assert!(r("{{ with query \"up\" }}{{ .Labels.x }}{{ .Value }}{{ end }}").labels.is_empty());
+        assert_eq!(r("{{ with query \"up\" }}{{ $labels.x }}{{ end }}").labels.len(), 1);
+        assert!(r("no template").labels.is_empty());
+        assert_eq!(refs("{{ \"unterminated }}"), None);
     }
 
     #[test]
