@@ -61,12 +61,71 @@ impl BuildHasher for FastHash {
 }
 
 /// One lock's worth of keys.
-type Shards<K, S, H> = Box<[Mutex<Shard<K, S, H>>]>;
+type Shards<K, A, H> = Box<[Mutex<Shard<K, A, H>>]>;
 
-struct Shard<K, S, H> {
-    map: HashMap<K, S, H>,
+struct Shard<K, A: Algorithm, H> {
+    /// Packed states (every state that packs, i.e. practically all).
+    map: HashMap<K, A::Packed, H>,
+    /// States that do not pack (e.g. a GCRA time beyond 64 bits); usually empty.
+    wide: HashMap<K, A::State, H>,
     /// Length at which the next insert first drops fresh states (amortized reclaim).
     sweep_at: usize,
+}
+
+impl<K: Hash + Eq, A: Algorithm, H: BuildHasher> Shard<K, A, H> {
+    fn len(&self) -> usize {
+        self.map.len() + self.wide.len()
+    }
+
+    /// Drops the fresh states; returns how many.
+    fn sweep(&mut self, alg: &A, now: u64) -> usize {
+        let before = self.len();
+        self.map.retain(|_, p| !alg.packed_is_fresh(p, now));
+        self.wide.retain(|_, s| !alg.is_fresh(s, now));
+        self.sweep_at = (self.len() * 2).max(64);
+        before - self.len()
+    }
+
+    /// Stores a key's state, packed if it packs.
+    fn store(&mut self, alg: &A, key: K, st: A::State) {
+        match alg.pack(st) {
+            Ok(p) => {
+                self.map.insert(key, p);
+            }
+            Err(st) => {
+                self.wide.insert(key, st);
+            }
+        }
+    }
+
+    /// Applies `f` to a held key's state; `None` if the key is not held.
+    #[inline(always)]
+    fn update<R>(&mut self, alg: &A, key: &K, f: impl FnOnce(&mut A::State) -> R) -> Option<R>
+    where
+        K: Clone,
+    {
+        if let Some(slot) = self.map.get_mut(key) {
+            let mut st = alg.unpack(std::mem::take(slot));
+            let r = f(&mut st);
+            match alg.pack(st) {
+                Ok(p) => *slot = p,
+                Err(st) => {
+                    self.map.remove(key);
+                    self.wide.insert(key.clone(), st);
+                }
+            }
+            return Some(r);
+        }
+        if self.wide.is_empty() {
+            return None;
+        }
+        let st = self.wide.get_mut(key)?;
+        let r = f(st);
+        if let Some(st) = self.wide.remove(key) {
+            self.store(alg, key.clone(), st);
+        }
+        Some(r)
+    }
 }
 
 /// One limit per key (any `Hash + Eq + Clone` key), in sharded hash maps with bounded memory.
@@ -78,11 +137,16 @@ struct Shard<K, S, H> {
 /// even after a sweep, an arbitrary key is evicted, which resets it to fresh, so eviction only
 /// ever admits more, never less ([`evictions`](KeyedLimiter::evictions) counts them).
 ///
-/// Bytes per key: a slot holds `(K, A::State)` plus one control byte, and the maps keep at
-/// least 1/8 of their slots free (so up to twice that after growth): for `u64` keys and
-/// [`Gcra`](crate::Gcra) (16-byte state) 25 bytes per slot: 29–57 bytes per key depending on
-/// where the tables are in their growth (46 by slots, 53 by RSS at 1,000,000 keys, measured by
-/// `benches/limiters.rs`); [`approx_bytes`](KeyedLimiter::approx_bytes) reports the current total.
+/// Bytes per key: a slot holds the key and the algorithm's packed state
+/// ([`Algorithm::Packed`]: one `u64` for [`Gcra`](crate::Gcra), the state itself for the
+/// others) plus one control byte, and the maps keep at least 1/8 of their slots free (so up to
+/// twice that after growth). For `u64` keys and GCRA that is 17 bytes per slot: 19–39 bytes
+/// per key depending on where the tables are in their growth (31 by slots, 36 by RSS at
+/// 1,000,000 keys against governor's 43, measured by `benches/limiters.rs`). A GCRA state
+/// whose time in ticks needs more than 64 bits (only when `period/limit` is not whole
+/// nanoseconds and the clock reads beyond `2^64/(limit/gcd(limit, period))` ns) is kept
+/// unpacked in a second map, so packing never changes a decision.
+/// [`approx_bytes`](KeyedLimiter::approx_bytes) reports the current total.
 ///
 /// ```
 /// use std::time::Duration;
@@ -104,7 +168,7 @@ struct Shard<K, S, H> {
 pub struct KeyedLimiter<K, A: Algorithm, C = MonotonicClock, H = FastHash> {
     alg: A,
     clock: C,
-    shards: Shards<K, A::State, H>,
+    shards: Shards<K, A, H>,
     hasher: H,
     shard_shift: u32,
     shard_cap: Option<usize>,
@@ -260,6 +324,7 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
             .map(|_| {
                 Mutex::new(Shard {
                     map: HashMap::with_hasher(self.hasher.clone()),
+                    wide: HashMap::with_hasher(self.hasher.clone()),
                     sweep_at: 64,
                 })
             })
@@ -280,7 +345,7 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
 impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     KeyedLimiter<K, A, C, H>
 {
-    fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, A::State, H>> {
+    fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, A, H>> {
         let i = if self.shards.len() == 1 {
             0
         } else {
@@ -357,38 +422,37 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
             return;
         }
         let mut shard = self.shard(key);
-        if let Some(st) = shard.map.get_mut(key) {
-            self.alg.refund(st, now, r.at, r.cost);
-        }
+        shard.update(&self.alg, key, |st| self.alg.refund(st, now, r.at, r.cost));
     }
 
     fn decide(&self, key: &K, now: u64, cost: u64, apply: bool) -> Decision {
         let mut shard = self.shard(key);
-        if let Some(st) = shard.map.get_mut(key) {
-            return self.alg.check(st, now, cost, apply);
+        if let Some(d) = shard.update(&self.alg, key, |st| self.alg.check(st, now, cost, apply)) {
+            return d;
         }
         let mut st = A::State::default();
         let d = self.alg.check(&mut st, now, cost, apply);
         if apply && !self.alg.is_fresh(&st, now) {
             self.make_room(&mut shard, now);
-            shard.map.insert(key.clone(), st);
+            shard.store(&self.alg, key.clone(), st);
         }
         d
     }
 
-    fn make_room(&self, shard: &mut Shard<K, A::State, H>, now: u64) {
-        let len = shard.map.len();
+    fn make_room(&self, shard: &mut Shard<K, A, H>, now: u64) {
+        let len = shard.len();
         let full = self.shard_cap.is_some_and(|c| len >= c);
         if len >= shard.sweep_at || full {
-            shard.map.retain(|_, s| !self.alg.is_fresh(s, now));
-            shard.sweep_at = (shard.map.len() * 2).max(64);
+            shard.sweep(&self.alg, now);
         }
         if let Some(cap) = self.shard_cap {
-            while shard.map.len() >= cap.max(1) {
-                let Some(victim) = shard.map.keys().next().cloned() else {
+            while shard.len() >= cap.max(1) {
+                let victim = shard.map.keys().next().or_else(|| shard.wide.keys().next());
+                let Some(victim) = victim.cloned() else {
                     break;
                 };
                 shard.map.remove(&victim);
+                shard.wide.remove(&victim);
                 self.evictions.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -404,10 +468,7 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
         let mut dropped = 0;
         for m in &*self.shards {
             let mut shard = m.lock().unwrap_or_else(PoisonError::into_inner);
-            let before = shard.map.len();
-            shard.map.retain(|_, s| !self.alg.is_fresh(s, now));
-            dropped += before - shard.map.len();
-            shard.sweep_at = (shard.map.len() * 2).max(64);
+            dropped += shard.sweep(&self.alg, now);
         }
         dropped
     }
@@ -415,10 +476,9 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     /// Releases spare capacity of the maps (after a large sweep).
     pub fn shrink_to_fit(&self) {
         for m in &*self.shards {
-            m.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .map
-                .shrink_to_fit();
+            let mut shard = m.lock().unwrap_or_else(PoisonError::into_inner);
+            shard.map.shrink_to_fit();
+            shard.wide.shrink_to_fit();
         }
     }
 
@@ -426,7 +486,7 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     pub fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner).map.len())
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner).len())
             .sum()
     }
 
@@ -440,17 +500,16 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
         self.evictions.load(Ordering::Relaxed)
     }
 
-    /// Approximate bytes held by the maps' slots (capacity × (key + state + 1 control byte)).
+    /// Approximate bytes held by the maps' slots (capacity × (key + packed state + 1 control
+    /// byte), plus the same for states that do not pack).
     pub fn approx_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(K, A::State)>() + 1;
+        let slot = std::mem::size_of::<(K, A::Packed)>() + 1;
+        let wide_slot = std::mem::size_of::<(K, A::State)>() + 1;
         self.shards
             .iter()
             .map(|m| {
-                m.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .map
-                    .capacity()
-                    * slot
+                let shard = m.lock().unwrap_or_else(PoisonError::into_inner);
+                shard.map.capacity() * slot + shard.wide.capacity() * wide_slot
             })
             .sum()
     }

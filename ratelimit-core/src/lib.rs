@@ -28,7 +28,7 @@
 //!
 //! | algorithm | state per key | bursts | exactness | pick it for |
 //! |---|---|---|---|---|
-//! | [`Gcra`] | 16 bytes | `burst` at once, then smooth; any window `w` admits ≤ `burst + w·limit/period` (up to `2·limit−1` per period when `burst = limit`) | exact | the default: smallest state, lock-free, smooth |
+//! | [`Gcra`] | 16 bytes (8 in a keyed limiter) | `burst` at once, then smooth; any window `w` admits ≤ `burst + w·limit/period` (up to `2·limit−1` per period when `burst = limit`) | exact | the default: smallest state, lock-free, smooth |
 //! | [`TokenBucket`] | 48 bytes | as GCRA | exact, same decisions | when you think in tokens |
 //! | [`LeakyBucket`] | 32 bytes | as GCRA | exact, same decisions | metering a steady outflow |
 //! | [`FixedWindow`] | 16 bytes | up to `2·limit` across a window edge | exact per window | cheap counters, quotas per calendar-like window |

@@ -177,6 +177,50 @@ fn lazy_reclaim_keeps_memory_bounded() {
     assert!(lim.approx_bytes() < 64 * 1024);
 }
 
+/// A GCRA key whose theoretical arrival time in ticks needs more than 64 bits (3/s: 3 ticks
+/// per ns, at 2^63 ns) is held unpacked and decides exactly as the bare algorithm, moving
+/// between the packed and unpacked maps as the time allows.
+#[test]
+fn keyed_gcra_beyond_64_bit_ticks_stays_exact() {
+    use ratelimit_core::{Algorithm, GcraState};
+    let q = Quota::builder(3, Duration::from_secs(1))
+        .burst(2)
+        .build()
+        .unwrap();
+    let gcra = Gcra::new(q);
+    let lim = KeyedBuilder::new(gcra)
+        .clock(ManualClock::new(0))
+        .shards(1)
+        .build::<u8>()
+        .unwrap();
+    let mut model = GcraState::default();
+    let mut small = GcraState::default();
+    let mut t = 0u64;
+    let mut decisions = 0;
+    for step in 0..200u64 {
+        // Small times (packed) for key 0 all along; key 1 jumps beyond 2^63 ns halfway.
+        let big = if step >= 100 { 1u64 << 63 } else { 0 };
+        t += 1 + step * 7_919_993 % 500_000_000;
+        let cost = 1 + step % 2;
+        let d = lim.check_at(&1, big + t, cost);
+        let m = gcra.check(&mut model, big + t, cost, true);
+        assert_eq!(d, m, "step {step}");
+        let d = lim.check_at(&0, t, 1);
+        assert_eq!(d, gcra.check(&mut small, t, 1, true), "step {step}");
+        decisions += usize::from(d.allowed());
+    }
+    assert!(decisions > 0);
+    assert!(lim.len() <= 2);
+    let r = lim
+        .reserve_at(&1, (1 << 63) + t + 10_000_000_000, 2)
+        .unwrap();
+    lim.cancel_at(&1, (1 << 63) + t + 10_000_000_000, r);
+    let held = lim.len();
+    assert!(held >= 1);
+    assert_eq!(lim.sweep_at((1 << 63) + t + 20_000_000_000), held);
+    assert_eq!(lim.len(), 0);
+}
+
 #[test]
 fn key_cap_evicts_and_counts() {
     let lim = KeyedBuilder::new(Gcra::new(Quota::per_hour(1).unwrap()))

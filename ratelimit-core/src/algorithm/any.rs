@@ -201,6 +201,7 @@ impl sealed::Sealed for AnyAlgorithm {}
 impl Algorithm for AnyAlgorithm {
     type State = AnyState;
     type Cell = AnyCell;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         self.kind().name()

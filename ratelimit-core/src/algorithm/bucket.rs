@@ -271,6 +271,24 @@ impl sealed::Sealed for Gcra {}
 impl Algorithm for Gcra {
     type State = GcraState;
     type Cell = BucketCell<GcraState>;
+    /// The theoretical arrival time in ticks when it fits 64 bits (always when
+    /// `period/limit` is whole nanoseconds, until 584 years of clock time).
+    type Packed = u64;
+
+    #[inline(always)]
+    fn pack(&self, st: GcraState) -> Result<u64, GcraState> {
+        if st.hi == 0 { Ok(st.lo) } else { Err(st) }
+    }
+
+    #[inline(always)]
+    fn unpack(&self, packed: u64) -> GcraState {
+        GcraState { hi: 0, lo: packed }
+    }
+
+    #[inline(always)]
+    fn packed_is_fresh(&self, packed: &u64, now: u64) -> bool {
+        u128::from(*packed) <= self.p.ticks(now)
+    }
 
     fn name(&self) -> &'static str {
         "gcra"
@@ -368,6 +386,7 @@ impl sealed::Sealed for TokenBucket {}
 impl Algorithm for TokenBucket {
     type State = TokenBucketState;
     type Cell = BucketCell<TokenBucketState>;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "token-bucket"
@@ -473,6 +492,7 @@ impl sealed::Sealed for LeakyBucket {}
 impl Algorithm for LeakyBucket {
     type State = LeakyBucketState;
     type Cell = BucketCell<LeakyBucketState>;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "leaky-bucket"

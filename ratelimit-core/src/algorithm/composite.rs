@@ -65,6 +65,7 @@ impl<A: Algorithm> sealed::Sealed for Composite<A> {}
 impl<A: Algorithm> Algorithm for Composite<A> {
     type State = CompositeState<A::State>;
     type Cell = LockedCell<CompositeState<A::State>>;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "composite"

@@ -73,6 +73,7 @@ impl sealed::Sealed for SlidingLog {}
 impl Algorithm for SlidingLog {
     type State = SlidingLogState;
     type Cell = LockedCell<SlidingLogState>;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "sliding-log"

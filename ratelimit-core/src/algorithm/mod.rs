@@ -29,6 +29,29 @@ pub use window::{
     FixedWindow, FixedWindowCell, FixedWindowState, SlidingWindow, SlidingWindowState,
 };
 
+/// The packing of algorithms whose packed state is the state itself.
+macro_rules! unpacked_state {
+    () => {
+        type Packed = <Self as $crate::Algorithm>::State;
+
+        #[inline(always)]
+        fn pack(&self, state: Self::State) -> Result<Self::State, Self::State> {
+            Ok(state)
+        }
+
+        #[inline(always)]
+        fn unpack(&self, packed: Self::State) -> Self::State {
+            packed
+        }
+
+        #[inline(always)]
+        fn packed_is_fresh(&self, packed: &Self::State, now: u64) -> bool {
+            self.is_fresh(packed, now)
+        }
+    };
+}
+use unpacked_state;
+
 pub(crate) mod sealed {
     pub trait Sealed {}
 }
@@ -57,6 +80,24 @@ pub trait Algorithm: Debug + Clone + Send + Sync + 'static + sealed::Sealed {
 
     /// Gives back `cost` admitted at `at` (a cancelled reservation), as of `now`.
     fn refund(&self, state: &mut Self::State, now: u64, at: u64, cost: u64);
+
+    /// The state as a [`KeyedLimiter`](crate::KeyedLimiter) stores it: smaller where the
+    /// algorithm allows (GCRA: one `u64`), else the state itself.
+    type Packed: Debug + Default + Send + Sync + 'static;
+
+    /// Packs a state; gives it back when it does not fit the packed form (the keyed limiter
+    /// then keeps it unpacked, so packing never changes a decision).
+    ///
+    /// # Errors
+    ///
+    /// The state, when it does not fit.
+    fn pack(&self, state: Self::State) -> Result<Self::Packed, Self::State>;
+
+    /// Unpacks a state packed by [`pack`](Algorithm::pack).
+    fn unpack(&self, packed: Self::Packed) -> Self::State;
+
+    /// [`is_fresh`](Algorithm::is_fresh) of a packed state.
+    fn packed_is_fresh(&self, packed: &Self::Packed, now: u64) -> bool;
 
     /// A fresh shared cell.
     fn new_cell(&self) -> Self::Cell;

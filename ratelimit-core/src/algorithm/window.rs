@@ -88,6 +88,7 @@ impl sealed::Sealed for FixedWindow {}
 impl Algorithm for FixedWindow {
     type State = FixedWindowState;
     type Cell = FixedWindowCell;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "fixed-window"
@@ -236,6 +237,7 @@ impl sealed::Sealed for SlidingWindow {}
 impl Algorithm for SlidingWindow {
     type State = SlidingWindowState;
     type Cell = LockedCell<SlidingWindowState>;
+    super::unpacked_state!();
 
     fn name(&self) -> &'static str {
         "sliding-window"
