@@ -124,7 +124,9 @@ impl Repository {
     /// # Errors
     ///
     /// [`Error::BackupExists`] if a backup of the same second exists; source, archive and
-    /// store errors. On error no manifest is written, so nothing becomes visible.
+    /// store errors (a full local store is an [`Error::Io`] naming the object's path). On
+    /// error no manifest is written, so nothing becomes visible, and the archive already
+    /// stored when the manifest cannot be written is deleted.
     pub fn create(&self, sources: &[Source], progress: &mut dyn Progress) -> Result<Manifest> {
         let now = self.clock.now().to_offset(time::UtcOffset::UTC);
         let now = now.replace_nanosecond(0).unwrap_or(now);
@@ -164,11 +166,20 @@ impl Repository {
             files: summary.files,
             sources: summary.sources,
         };
-        let mut writer = self.store.put_new(&manifest_k)?;
-        writer
-            .write_all(&manifest.to_json())
-            .map_err(|e| crate::archive::unwrap_io(e, self.store_err("write", &manifest_k)))?;
-        writer.finish().map_err(exists_as_backup)?;
+        let written = self.store.put_new(&manifest_k).and_then(|mut writer| {
+            writer
+                .write_all(&manifest.to_json())
+                .map_err(|e| crate::archive::unwrap_io(e, self.store_err("write", &manifest_k)))?;
+            writer.finish().map_err(exists_as_backup)
+        });
+        if let Err(e) = written {
+            // Without its manifest the archive is an incomplete backup: remove it now rather
+            // than leave it to prune (best effort: the manifest error is the one reported).
+            if !e.is_exists() {
+                let _ = self.store.delete(&manifest.archive.key);
+            }
+            return Err(e);
+        }
         Ok(manifest)
     }
 

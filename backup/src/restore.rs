@@ -100,7 +100,9 @@ pub(crate) fn restore(
         .tempdir_in(&parent)
         .map_err(|e| Error::io("create a directory in", &parent, e))?;
 
-    let summary = extract(manifest, archive, staging.path(), progress)?;
+    // Errors name the file where it was going (the staging directory is removed on error).
+    let summary = extract(manifest, archive, staging.path(), progress)
+        .map_err(|e| rebase(e, staging.path(), dest))?;
 
     match existing {
         None | Some((_, true)) => {
@@ -130,6 +132,21 @@ pub(crate) fn restore(
         }
     }
     Ok(summary)
+}
+
+/// Renames a path inside the staging directory in an I/O error to the path in the target.
+fn rebase(err: Error, staging: &Path, dest: &Path) -> Error {
+    match err {
+        Error::Io { op, path, source } => {
+            let path = match path.strip_prefix(staging) {
+                Ok(rel) if rel.as_os_str().is_empty() => dest.to_path_buf(),
+                Ok(rel) => dest.join(rel),
+                Err(_) => path,
+            };
+            Error::Io { op, path, source }
+        }
+        other => other,
+    }
 }
 
 /// Extracts into `root` (an empty directory), checking everything against the manifest.

@@ -66,8 +66,9 @@ struct LocalWriter<'a> {
 
 impl Write for LocalWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Errors name the object, not its temporary file (removed when the write fails).
         self.file.write(buf).map_err(|e| {
-            let path = self.file.get_ref().path().to_path_buf();
+            let path = self.store.root.join(&self.key);
             io::Error::other(Error::io("write", path, e))
         })
     }
@@ -80,17 +81,16 @@ impl Write for LocalWriter<'_> {
 impl ObjectWriter for LocalWriter<'_> {
     fn finish(self: Box<Self>) -> Result<u64> {
         let LocalWriter { store, key, file } = *self;
-        let temp = file.into_inner().map_err(|e| {
-            let (err, writer) = e.into_parts();
-            Error::io("write", writer.get_ref().path(), err)
-        })?;
+        let target = store.root.join(&key);
+        let temp = file
+            .into_inner()
+            .map_err(|e| Error::io("write", &target, e.into_error()))?;
         let size = temp
             .as_file()
             .sync_all()
             .and_then(|()| temp.as_file().metadata())
-            .map_err(|e| Error::io("sync", temp.path(), e))?
+            .map_err(|e| Error::io("sync", &target, e))?
             .len();
-        let target = store.root.join(&key);
         temp.persist_noclobber(&target).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
                 Error::ObjectExists {

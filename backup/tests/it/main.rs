@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod full_disk;
 mod local;
 mod prometheus;
 mod prune;
