@@ -313,7 +313,9 @@ impl Walk<'_> {
                         s.fixed = None;
                     }
                 }
-                "histogram_quantile" => s.set("le", Has::No, None, "histogram_quantile() removes it"),
+                "histogram_quantile" => {
+                    s.set("le", Has::No, None, "histogram_quantile() removes it")
+                }
                 "vector" | "time" | "pi" | "scalar" => {
                     *s = Source::no_labels(&format!("{name}() has no labels"));
                 }
@@ -392,7 +394,8 @@ impl Walk<'_> {
                 }
                 // Labels the other side joined earlier do not reach the result.
                 for n in &o.joined {
-                    let passes = include.contains(n) || on.as_ref().is_some_and(|on| on.contains(n));
+                    let passes =
+                        include.contains(n) || on.as_ref().is_some_and(|on| on.contains(n));
                     if !passes {
                         self.dead.push((
                             op.clone(),
@@ -414,7 +417,10 @@ impl Walk<'_> {
                 if let Some(on) = &on {
                     k.keep_only(
                         on,
-                        &format!("`{op} on({})` keeps only the labels it lists", on.join(", ")),
+                        &format!(
+                            "`{op} on({})` keeps only the labels it lists",
+                            on.join(", ")
+                        ),
                     );
                 } else {
                     let why = format!("`{op} ignoring({})` removes it", ignoring.join(", "));
@@ -530,28 +536,55 @@ mod tests {
         assert_eq!(can("rate(foo[5m])", "job"), [true]);
         assert_eq!(can("topk(3, sum by (job) (foo))", "job"), [true]);
         assert_eq!(can("count_values(\"v\", sum(foo))", "v"), [true]);
-        assert_eq!(can("label_replace(sum(foo), \"x\", \"$1\", \"y\", \"(.*)\")", "x"), [true]);
-        assert_eq!(can("label_join(sum(foo), \"x\", \",\", \"a\")", "x"), [true]);
+        assert_eq!(
+            can(
+                "label_replace(sum(foo), \"x\", \"$1\", \"y\", \"(.*)\")",
+                "x"
+            ),
+            [true]
+        );
+        assert_eq!(
+            can("label_join(sum(foo), \"x\", \",\", \"a\")", "x"),
+            [true]
+        );
         assert_eq!(can("absent(foo{job=\"a\", env=~\"p.*\"})", "job"), [true]);
         assert_eq!(can("absent(foo{job=\"a\"})", "instance"), [false]);
         assert_eq!(can("absent(foo{job=\"a\", env=~\"p.*\"})", "env"), [false]);
         assert_eq!(can("vector(1)", "job"), [false]);
         assert_eq!(can("foo{job=\"\"}", "job"), [false]);
         assert_eq!(
-            can("histogram_quantile(0.9, sum by (le, job) (rate(x_bucket[5m])))", "le"),
+            can(
+                "histogram_quantile(0.9, sum by (le, job) (rate(x_bucket[5m])))",
+                "le"
+            ),
             [false]
         );
-        assert_eq!(can("sum(foo) > 1 or absent(foo{job=\"x\"})", "job"), [false, true]);
+        assert_eq!(
+            can("sum(foo) > 1 or absent(foo{job=\"x\"})", "job"),
+            [false, true]
+        );
     }
 
     #[test]
     fn labels_through_vector_matching() {
         assert_eq!(can("foo / on(job) bar", "instance"), [false]);
         assert_eq!(can("foo / ignoring(instance) bar", "instance"), [false]);
-        assert_eq!(can("foo * on(job) group_left(env) sum by (job, env) (bar)", "env"), [true]);
-        assert_eq!(can("sum by (job) (foo) * on(job) group_left(env) bar", "env"), [true]);
+        assert_eq!(
+            can(
+                "foo * on(job) group_left(env) sum by (job, env) (bar)",
+                "env"
+            ),
+            [true]
+        );
+        assert_eq!(
+            can("sum by (job) (foo) * on(job) group_left(env) bar", "env"),
+            [true]
+        );
         assert_eq!(can("sum(foo) * on() group_right bar", "instance"), [true]);
-        assert_eq!(can("foo and on(job) sum by (job) (bar)", "instance"), [true]);
+        assert_eq!(
+            can("foo and on(job) sum by (job) (bar)", "instance"),
+            [true]
+        );
         assert_eq!(can("sum(foo) unless bar", "instance"), [false]);
     }
 
@@ -562,11 +595,15 @@ mod tests {
         assert_eq!(dead("group by (cluster) (sum(errors))"), 1);
         assert_eq!(dead("sum(foo) / on(cluster) count(bar)"), 1);
         assert_eq!(
-            dead("service_ready and on (instance) (service_errors == 0) * on (cluster) group_left(env, location) cluster_info"),
+            dead(
+                "service_ready and on (instance) (service_errors == 0) * on (cluster) group_left(env, location) cluster_info"
+            ),
             2
         );
         assert_eq!(
-            dead("(service_ready and on (instance) (service_errors == 0)) * on (cluster) group_left(env, location) cluster_info"),
+            dead(
+                "(service_ready and on (instance) (service_errors == 0)) * on (cluster) group_left(env, location) cluster_info"
+            ),
             0
         );
         assert_eq!(dead("foo{job=\"a\"} / bar{job=\"b\"}"), 1);

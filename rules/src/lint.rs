@@ -18,8 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use promql_parser::label::Labels;
-use promql_parser::parser::{Expr as Ast, LabelModifier, VectorMatchCardinality};
+use promql_parser::parser::{Expr as Ast, LabelModifier};
 
 use crate::check::Loaded;
 use crate::diagnostic::{Diagnostic, Position, Severity};
@@ -88,7 +87,7 @@ pub const CHECKS: &[LintCheck] = &[
     check!(
         "lint/template-label-missing",
         Error,
-        "an alert template uses $labels.x but the expression's result cannot have label x",
+        "an alert template uses $labels.x (or .Labels.x, or an alias) but a result of the expression cannot have label x (label flow through aggregations, vector matching, label_replace/label_join, absent, ...; group labels count as present)",
         "the template renders an empty string; often the label was aggregated away",
         "keep the label in the aggregation (by (x)) or drop it from the template"
     ),
@@ -144,9 +143,23 @@ pub const CHECKS: &[LintCheck] = &[
     check!(
         "lint/regex-not-needed",
         Info,
-        "regex matcher whose pattern is a plain string, or that is anchored with ^...$ needlessly",
-        "PromQL anchors regexes already; a plain string is cheaper and clearer with = or !=",
-        "use = / != for plain strings and drop the ^ and $ anchors"
+        "regex matcher that needs no regex (pint's promql/regexp): a pattern without metacharacters (`job=~\"api\"`), `=~\".*\"` (matches everything), `!~\".+\"` (is `=\"\"`) or `!~\".*\"` (matches nothing)",
+        "regex matching is slower than string equality and hides what the selector means",
+        "use `=`/`!=` for plain strings, drop `=~\".*\"`, write `!~\".+\"` as `=\"\"`"
+    ),
+    check!(
+        "lint/regex-anchored",
+        Info,
+        "regex matcher with `^`/`$` (or `\\A`/`\\z`) anchors at the top level (pint's promql/regexp redundant anchors)",
+        "Prometheus anchors every matcher regex as `^(?:...)$`, so the anchors are redundant noise",
+        "remove the `^` and `$` anchors"
+    ),
+    check!(
+        "lint/regex-smelly",
+        Info,
+        "regex matcher that puts a wildcard next to literal text, like `job=~\"myservice_.+_production\"` (pint's promql/regexp smelly selectors)",
+        "the label value is several values concatenated; such queries are hard to read, easy to get wrong and cannot aggregate by the parts",
+        "split the value into separate labels when scraping (relabel_configs) and match each with `=`"
     ),
     check!(
         "lint/duplicate-alert",
@@ -158,9 +171,9 @@ pub const CHECKS: &[LintCheck] = &[
     check!(
         "lint/impossible-vector-matching",
         Warning,
-        "vector matching on(...) a label that one side of the operation cannot have",
-        "the sides never match, so the expression is always empty",
-        "match on labels both sides keep, or keep the label in the aggregation"
+        "dead code found by label flow (pint's promql/impossible and the offline part of promql/vector_matching): a binary operation whose sides can never match (a label in on(...) or always present on one side that the other cannot have, or both sides fixing a label such as job to different values), by(...)/on(...) on a label already removed, group_left/right(...) copying a label the other side cannot have, a label joined by group_left/right that an enclosing operation drops",
+        "the sides never match, so the expression (or that part of it) is always empty, or the label is never there",
+        "match on labels both sides keep (on/ignoring), keep the label in the aggregation, or parenthesise so the join applies to the whole expression"
     ),
     check!(
         "lint/group-interval-long",
@@ -179,9 +192,23 @@ pub const CHECKS: &[LintCheck] = &[
     check!(
         "lint/value-in-label",
         Warning,
-        "alert label template using $value",
+        "alert label template that prints the query value ($value, .Value or an alias) in an output action",
         "every change of the value creates a new alert identity",
         "move $value to an annotation"
+    ),
+    check!(
+        "lint/value-humanize",
+        Info,
+        "alert annotation printing the value of a rate(), irate() or deriv() result without humanize/printf (pint's alerts/template)",
+        "per-second rates are small floats with many digits that are hard to read",
+        "format it, e.g. `{{ $value | humanize }}` or `{{ printf \"%.2f\" $value }}`"
+    ),
+    check!(
+        "lint/aggregation-across-jobs",
+        Warning,
+        "alert without `for` whose expression does arithmetic between aggregations of different scrape jobs, like `sum(foo{job=\"a\"}) / sum(bar{job=\"b\"}) > 0.1` (pint's promql/fragile)",
+        "after a Prometheus restart targets are scraped over the first interval, so one side may be aggregated over fewer targets and the ratio is briefly wrong, firing the alert",
+        "add `for` of at least one scrape interval"
     ),
     check!(
         "lint/absent-compared",
@@ -377,7 +404,7 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
             .map_or(0, |t| t.start);
         ctx.pos_in_expr(e, off)
     };
-    // Regex matchers that need no regex, from our tokens (the AST has them rewritten).
+    // Regex matchers (pint's promql/regexp), from our tokens: the AST holds placeholders.
     for (k, t) in c.tokens.iter().enumerate() {
         let text = t.text(&e.text);
         if t.kind != Tok::Op || (text != "=~" && text != "!~") {
@@ -389,29 +416,11 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
         let Some(pat) = unquote(lit.text(&e.text)) else {
             continue;
         };
-        let pos = ctx.pos_in_expr(e, lit.start);
-        if !pat.is_empty()
-            && pat
-                .chars()
-                .all(|ch| ch.is_alphanumeric() || matches!(ch, '_' | '-' | ' ' | '/' | ':'))
-        {
-            let eq = if text == "=~" { "=" } else { "!=" };
-            out.push(
-                "lint/regex-not-needed",
-                pos,
-                g,
-                Some(r),
-                format!("regex {pat:?} is a plain string: use {eq} instead of {text}"),
-            );
-        } else if pat.starts_with('^') || pat.ends_with('$') && !pat.ends_with("\\$") {
-            out.push(
-                "lint/regex-not-needed",
-                pos,
-                g,
-                Some(r),
-                format!("regex {pat:?} is anchored needlessly: PromQL regexes are fully anchored"),
-            );
-        }
+        let label = k
+            .checked_sub(1)
+            .and_then(|p| c.tokens.get(p))
+            .map_or("", |p| p.text(&e.text));
+        lint_regex(ctx, out, g, r, e, lit.start, label, text == "!~", &pat);
     }
     let mut w = Walker {
         findings: Vec::new(),
@@ -421,6 +430,19 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
     w.walk(&c.ast, false, false);
     for (code, name, msg) in w.findings {
         out.push(code, at(&name), g, Some(r), msg);
+    }
+    let (sources, dead) = crate::flow::analyse(c, &c.ast);
+    let mut seen = HashSet::new();
+    for (token, msg) in dead {
+        if seen.insert(msg.clone()) {
+            out.push(
+                "lint/impossible-vector-matching",
+                at(&token),
+                g,
+                Some(r),
+                msg,
+            );
+        }
     }
     if r.is_alert() {
         if !has_condition(&c.ast) {
@@ -432,20 +454,15 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
                 "alert expression has no condition, so it fires whenever it returns data".into(),
             );
         }
-        if let Some(labels) = output_labels(&c.ast) {
-            for kv in r.annotations.iter().chain(r.labels.iter()) {
-                for used in template_labels(&kv.value.value) {
-                    if !labels.contains(used) {
-                        let avail: Vec<&str> = labels.iter().map(String::as_str).collect();
-                        out.push(
-                            "lint/template-label-missing",
-                            kv.value.pos,
-                            g,
-                            Some(r),
-                            format!("{:?} uses $labels.{used} but the expression only returns labels [{}]", kv.key.value, avail.join(", ")),
-                        );
-                    }
-                }
+        template_checks(ctx, out, g, r, &sources);
+        if r.for_
+            .as_ref()
+            .and_then(|f| parse_duration(&f.value).ok())
+            .unwrap_or(0)
+            == 0
+        {
+            for msg in across_jobs(&c.ast) {
+                out.push("lint/aggregation-across-jobs", e.pos, g, Some(r), msg);
             }
         }
         if contains_call(&c.ast, &["topk", "bottomk", "limitk"]) {
@@ -529,40 +546,6 @@ fn alert_checks(out: &mut Out<'_>, g: &Group, r: &Rule, cfg: &LintConfig) {
             );
         }
     }
-    for kv in &r.labels {
-        if kv.value.value.contains("$value") || kv.value.value.contains(".Value") {
-            out.push(
-                "lint/value-in-label",
-                kv.value.pos,
-                g,
-                Some(r),
-                format!(
-                    "label {:?} uses $value; every value change creates a new alert",
-                    kv.key.value
-                ),
-            );
-        }
-    }
-}
-
-/// `$labels.x` and `.Labels.x` references in a template.
-fn template_labels(t: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for pat in ["$labels.", ".Labels."] {
-        let mut rest = t;
-        while let Some(i) = rest.find(pat) {
-            let after = rest.get(i + pat.len()..).unwrap_or("");
-            let n = after
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                .count();
-            if let Some(name) = after.get(..n).filter(|s| !s.is_empty()) {
-                out.push(name);
-            }
-            rest = after;
-        }
-    }
-    out
 }
 
 const RATE_LIKE: &[&str] = &["rate", "irate", "increase", "resets"];
@@ -675,25 +658,6 @@ impl Walker<'_> {
                         format!("{fname}() returns 1 or nothing; comparing it is redundant or never true"),
                     ));
                 }
-                if let Some(m) = &b.modifier
-                    && let Some(LabelModifier::Include(on)) = &m.matching
-                {
-                    for (side, which) in [(&b.lhs, "left"), (&b.rhs, "right")] {
-                        if let Some(labels) = output_labels(side) {
-                            for l in &on.labels {
-                                if !labels.contains(l) {
-                                    self.findings.push((
-                                        "lint/impossible-vector-matching",
-                                        "on".to_string(),
-                                        format!(
-                                            "on({l}): the {which} side cannot have label {l:?}"
-                                        ),
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                }
                 self.walk(&b.lhs, in_call, in_cmp || cmp);
                 self.walk(&b.rhs, in_call, in_cmp || cmp);
             }
@@ -791,109 +755,270 @@ fn contains_call(e: &Ast, names: &[&str]) -> bool {
     }
 }
 
-fn set(labels: &Labels) -> BTreeSet<String> {
-    labels.labels.iter().cloned().collect()
+/// pint's `promql/regexp`: plain strings, wildcards, redundant anchors and smelly selectors.
+#[allow(clippy::too_many_arguments)]
+fn lint_regex(
+    ctx: &Ctx<'_>,
+    out: &mut Out<'_>,
+    g: &Group,
+    r: &Rule,
+    e: &crate::model::Expr,
+    offset: usize,
+    label: &str,
+    negated: bool,
+    pat: &str,
+) {
+    let Some(shape) = crate::re2::shape(pat) else {
+        return;
+    };
+    let pos = ctx.pos_in_expr(e, offset);
+    let (op, eq) = if negated { ("!~", "!=") } else { ("=~", "=") };
+    let m = format!("{label}{op}{pat:?}");
+    if shape.literal {
+        out.push(
+            "lint/regex-not-needed",
+            pos,
+            g,
+            Some(r),
+            format!("`{m}` matches a plain string: use `{label}{eq}{pat:?}`"),
+        );
+    }
+    match (negated, shape.only_wildcards) {
+        (false, Some(false)) => out.push(
+            "lint/regex-not-needed",
+            pos,
+            g,
+            Some(r),
+            format!("`{m}` matches every value, even a missing label: drop the matcher"),
+        ),
+        (true, Some(true)) => out.push(
+            "lint/regex-not-needed",
+            pos,
+            g,
+            Some(r),
+            format!("`{m}` keeps only series without the label: use `{label}=\"\"`"),
+        ),
+        (true, Some(false)) => out.push(
+            "lint/regex-not-needed",
+            pos,
+            g,
+            Some(r),
+            format!(
+                "`{m}` excludes every value, even a missing label, so the selector never matches"
+            ),
+        ),
+        _ => {}
+    }
+    if shape.anchored {
+        out.push(
+            "lint/regex-anchored",
+            pos,
+            g,
+            Some(r),
+            format!(
+                "`{m}`: Prometheus anchors regexes as ^(?:...)$ already; remove the ^ and $ anchors"
+            ),
+        );
+    }
+    if shape.smelly {
+        out.push(
+            "lint/regex-smelly",
+            pos,
+            g,
+            Some(r),
+            format!("`{m}` picks a substring out of the label value; split the value into separate labels and match them with ="),
+        );
+    }
 }
 
-/// The labels an expression's result can have, when that is known (`None`: any labels).
-fn output_labels(e: &Ast) -> Option<BTreeSet<String>> {
+/// Aggregations that do not keep the input's values (their result is a count, not a rate).
+const COUNTING: &[&str] = &["count", "count_values", "group"];
+const AGGREGATIONS: &[&str] = &[
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "count_values",
+    "group",
+    "stddev",
+    "stdvar",
+    "quantile",
+    "topk",
+    "bottomk",
+    "limitk",
+    "limit_ratio",
+];
+
+/// pint's `alerts/template` checks that need the expression: labels the query cannot return,
+/// the value in labels, and unformatted rates in annotations.
+fn template_checks(
+    ctx: &Ctx<'_>,
+    out: &mut Out<'_>,
+    g: &Group,
+    r: &Rule,
+    sources: &[crate::flow::Source],
+) {
+    // The outermost function of a source, when its value is a per-second rate.
+    let rate_like = sources.iter().find_map(|s| {
+        if s.ops.last().is_some_and(|o| COUNTING.contains(&o.as_str())) {
+            return None;
+        }
+        s.ops
+            .iter()
+            .rev()
+            .find(|o| !AGGREGATIONS.contains(&o.as_str()))
+            .filter(|o| matches!(o.as_str(), "rate" | "irate" | "deriv"))
+    });
+    for (kind, kvs) in [("annotation", &r.annotations), ("label", &r.labels)] {
+        for kv in kvs {
+            let Some(refs) = crate::template::refs(&kv.value.value) else {
+                continue;
+            };
+            let at = |off: usize| ctx.pos_in(kv.start, kv.style, &kv.value.value, off);
+            let mut done: Vec<&str> = Vec::new();
+            for (name, off) in &refs.labels {
+                if done.contains(&name.as_str()) || g.labels.iter().any(|l| &l.key.value == name) {
+                    continue;
+                }
+                done.push(name);
+                if let Some(s) = sources.iter().find(|s| !s.can_have(name)) {
+                    out.push(
+                        "lint/template-label-missing",
+                        at(*off),
+                        g,
+                        Some(r),
+                        format!(
+                            "{kind} {:?} uses $labels.{name} but the query results cannot have label {name:?}: {}",
+                            kv.key.value,
+                            s.why_not(name)
+                        ),
+                    );
+                }
+            }
+            if kind == "label" {
+                if let Some((off, _)) = refs.values.first() {
+                    out.push(
+                        "lint/value-in-label",
+                        at(*off),
+                        g,
+                        Some(r),
+                        format!(
+                            "label {:?} uses the query value; every value change creates a new alert",
+                            kv.key.value
+                        ),
+                    );
+                }
+            } else if let (Some(f), Some((off, _))) = (rate_like, refs.values.first())
+                && !refs.values.iter().any(|(_, formatted)| *formatted)
+            {
+                out.push(
+                    "lint/value-humanize",
+                    at(*off),
+                    g,
+                    Some(r),
+                    format!(
+                        "annotation {:?} prints the value of {f}() unformatted; use humanize (or printf)",
+                        kv.key.value
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// pint's `promql/fragile` arithmetic between aggregations of different scrape jobs.
+fn across_jobs(e: &Ast) -> Vec<String> {
+    let mut found = Vec::new();
+    across_jobs_in(e, &mut found);
+    found
+}
+
+fn across_jobs_in(e: &Ast, found: &mut Vec<String>) {
+    match e {
+        Ast::Binary(b) => {
+            let op = b.op.to_string();
+            let vectors = !matches!(
+                b.lhs.value_type(),
+                promql_parser::parser::value::ValueType::Scalar
+            ) && !matches!(
+                b.rhs.value_type(),
+                promql_parser::parser::value::ValueType::Scalar
+            );
+            if vectors
+                && matches!(op.as_str(), "+" | "-" | "*" | "/" | "%" | "^" | "atan2")
+                && aggregates(&b.lhs)
+                && aggregates(&b.rhs)
+            {
+                let (mut l, mut r) = (BTreeSet::new(), BTreeSet::new());
+                jobs(&b.lhs, &mut l);
+                jobs(&b.rhs, &mut r);
+                if !l.is_empty() && !r.is_empty() && l.is_disjoint(&r) {
+                    let list = |s: &BTreeSet<String>| {
+                        s.iter()
+                            .map(|j| format!("{j:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    found.push(format!(
+                        "`{op}` between aggregations of job {} and job {}: after a restart one side can be aggregated over fewer targets than the other, so the alert can fire falsely; add `for` of at least one scrape interval",
+                        list(&l),
+                        list(&r)
+                    ));
+                }
+            }
+            across_jobs_in(&b.lhs, found);
+            across_jobs_in(&b.rhs, found);
+        }
+        Ast::Paren(p) => across_jobs_in(&p.expr, found),
+        Ast::Unary(u) => across_jobs_in(&u.expr, found),
+        Ast::Aggregate(a) => across_jobs_in(&a.expr, found),
+        Ast::Call(c) => c.args.args.iter().for_each(|a| across_jobs_in(a, found)),
+        Ast::Subquery(s) => across_jobs_in(&s.expr, found),
+        _ => {}
+    }
+}
+
+/// Whether `e` aggregates across series (sampling aggregations do not).
+fn aggregates(e: &Ast) -> bool {
     match e {
         Ast::Aggregate(a) => {
-            let op = a.op.to_string();
-            match &a.modifier {
-                Some(LabelModifier::Include(l)) => {
-                    let mut s = set(l);
-                    if op == "count_values"
-                        && let Some(Ast::StringLiteral(p)) = a.param.as_deref()
-                    {
-                        s.insert(p.val.clone());
-                    }
-                    Some(s)
-                }
-                Some(LabelModifier::Exclude(_)) => None,
-                None if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") => {
-                    output_labels(&a.expr)
-                }
-                None => {
-                    let mut s = BTreeSet::new();
-                    if op == "count_values"
-                        && let Some(Ast::StringLiteral(p)) = a.param.as_deref()
-                    {
-                        s.insert(p.val.clone());
-                    }
-                    Some(s)
-                }
+            !matches!(
+                a.op.to_string().as_str(),
+                "topk" | "bottomk" | "limitk" | "limit_ratio"
+            ) || aggregates(&a.expr)
+        }
+        Ast::Binary(b) => aggregates(&b.lhs) || aggregates(&b.rhs),
+        Ast::Paren(p) => aggregates(&p.expr),
+        Ast::Unary(u) => aggregates(&u.expr),
+        Ast::Call(c) => c.args.args.iter().any(|a| aggregates(a)),
+        Ast::Subquery(s) => aggregates(&s.expr),
+        _ => false,
+    }
+}
+
+/// `job` values of the equality matchers of the selectors in `e`.
+fn jobs(e: &Ast, out: &mut BTreeSet<String>) {
+    let from = |v: &promql_parser::parser::VectorSelector, out: &mut BTreeSet<String>| {
+        for m in &v.matchers.matchers {
+            if m.name == "job" && m.op.to_string() == "=" && !m.value.starts_with('\u{E000}') {
+                out.insert(m.value.clone());
             }
         }
-        Ast::Paren(p) => output_labels(&p.expr),
-        Ast::Unary(u) => output_labels(&u.expr),
-        Ast::NumberLiteral(_) | Ast::StringLiteral(_) => Some(BTreeSet::new()),
+    };
+    match e {
+        Ast::VectorSelector(v) => from(v, out),
+        Ast::MatrixSelector(m) => from(&m.vs, out),
+        Ast::Aggregate(a) => jobs(&a.expr, out),
         Ast::Binary(b) => {
-            if b.op.is_set_operator() && b.op.to_string() == "or" {
-                return match (output_labels(&b.lhs), output_labels(&b.rhs)) {
-                    (Some(mut l), Some(r)) => {
-                        l.extend(r);
-                        Some(l)
-                    }
-                    _ => None,
-                };
-            }
-            let lhs_scalar = matches!(unparen(&b.lhs), Ast::NumberLiteral(_));
-            let rhs_scalar = matches!(unparen(&b.rhs), Ast::NumberLiteral(_));
-            if lhs_scalar {
-                return output_labels(&b.rhs);
-            }
-            if rhs_scalar {
-                return output_labels(&b.lhs);
-            }
-            let card = b.modifier.as_ref().map(|m| &m.card);
-            match card {
-                Some(VectorMatchCardinality::OneToMany(extra)) => {
-                    output_labels(&b.rhs).map(|mut s| {
-                        s.extend(set(extra));
-                        s
-                    })
-                }
-                Some(VectorMatchCardinality::ManyToOne(extra)) => {
-                    output_labels(&b.lhs).map(|mut s| {
-                        s.extend(set(extra));
-                        s
-                    })
-                }
-                _ => output_labels(&b.lhs),
-            }
+            jobs(&b.lhs, out);
+            jobs(&b.rhs, out);
         }
-        Ast::Call(c) => match c.func.name {
-            "vector" | "time" | "pi" | "scalar" => Some(BTreeSet::new()),
-            "absent" | "absent_over_time" => Some(BTreeSet::new()),
-            "label_replace" | "label_join" => {
-                let base = c.args.args.first().and_then(|a| output_labels(a));
-                match (base, c.args.args.get(1).map(|a| a.as_ref())) {
-                    (Some(mut s), Some(Ast::StringLiteral(dst))) => {
-                        s.insert(dst.val.clone());
-                        Some(s)
-                    }
-                    _ => None,
-                }
-            }
-            "histogram_quantile" => {
-                c.args
-                    .args
-                    .get(1)
-                    .and_then(|a| output_labels(a))
-                    .map(|mut s| {
-                        s.remove("le");
-                        s
-                    })
-            }
-            _ => c.args.args.iter().find_map(|a| match a.as_ref() {
-                Ast::NumberLiteral(_) | Ast::StringLiteral(_) => None,
-                other => Some(output_labels(other)),
-            })?,
-        },
-        Ast::MatrixSelector(_) | Ast::VectorSelector(_) | Ast::Subquery(_) | Ast::Extension(_) => {
-            None
-        }
+        Ast::Paren(p) => jobs(&p.expr, out),
+        Ast::Unary(u) => jobs(&u.expr, out),
+        Ast::Call(c) => c.args.args.iter().for_each(|a| jobs(a, out)),
+        Ast::Subquery(s) => jobs(&s.expr, out),
+        _ => {}
     }
 }
 

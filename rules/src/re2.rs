@@ -65,9 +65,13 @@ enum Item {
     End,
     Lit(char),
     /// `*` (`any`: of `.`).
-    Star { any: bool },
+    Star {
+        any: bool,
+    },
     /// `+` (`any`: of `.`).
-    Plus { any: bool },
+    Plus {
+        any: bool,
+    },
     Other,
 }
 

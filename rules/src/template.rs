@@ -486,31 +486,37 @@ pub(crate) fn refs(text: &str) -> Option<Refs> {
                 .get(1)
                 .is_some_and(|d| matches!(d.t, T::Declare | T::Assign));
         // `$x := <operand>`: an alias.
-        if is_decl && action.len() == 3 {
-            if let (Some(var), Some(src)) = (first, action.get(2)) {
-                let is = |names: &[&str], f: &str| {
-                    names.contains(&src.val) || (src.val == f && !dot_rebound)
-                };
-                if is(&label_vars, ".Labels") {
-                    label_vars.push(var.val);
-                } else if is(&value_vars, ".Value") {
-                    value_vars.push(var.val);
-                }
+        if is_decl
+            && action.len() == 3
+            && let (Some(var), Some(src)) = (first, action.get(2))
+        {
+            let is = |names: &[&str], f: &str| {
+                names.contains(&src.val) || (src.val == f && !dot_rebound)
+            };
+            if is(&label_vars, ".Labels") {
+                label_vars.push(var.val);
+            } else if is(&value_vars, ".Value") {
+                value_vars.push(var.val);
             }
         }
         let mut uses_value = None;
         for (k, it) in action.iter().enumerate() {
             let next = action.get(k + 1).filter(|n| n.t == T::Field);
-            let prev_field = k > 0 && action.get(k - 1).is_some_and(|p| p.t == T::Field || p.t == T::Variable);
+            let prev_field = k > 0
+                && action
+                    .get(k - 1)
+                    .is_some_and(|p| p.t == T::Field || p.t == T::Variable);
             match it.t {
                 T::Variable if label_vars.contains(&it.val) => {
                     if let Some(n) = next {
-                        out.labels.push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
+                        out.labels
+                            .push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
                     }
                 }
                 T::Field if it.val == ".Labels" && !dot_rebound && !prev_field => {
                     if let Some(n) = next {
-                        out.labels.push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
+                        out.labels
+                            .push((n.val.trim_start_matches('.').to_string(), n.pos + 1));
                     }
                 }
                 T::Variable if value_vars.contains(&it.val) => {
@@ -989,8 +995,17 @@ mod tests {
         assert_eq!(x.values.len(), 1);
         // Conditions do not print the value; `with` rebinds the dot.
         assert!(r("{{ if gt $value 1.0 }}high{{ end }}").values.is_empty());
-        assert!(r("{{ with query \"up\" }}{{ .Labels.x }}{{ .Value }}{{ end }}").labels.is_empty());
-        assert_eq!(r("{{ with query \"up\" }}{{ $labels.x }}{{ end }}").labels.len(), 1);
+        assert!(
+            r("{{ with query \"up\" }}{{ .Labels.x }}{{ .Value }}{{ end }}")
+                .labels
+                .is_empty()
+        );
+        assert_eq!(
+            r("{{ with query \"up\" }}{{ $labels.x }}{{ end }}")
+                .labels
+                .len(),
+            1
+        );
         assert!(r("no template").labels.is_empty());
         assert_eq!(refs("{{ \"unterminated }}"), None);
     }

@@ -126,7 +126,8 @@ fn template_label_missing() {
     );
     let d = lint_with(LintConfig::default(), &[("t.yml", &src)]);
     let f = d.iter().find(|x| x.code == code).expect("finding");
-    assert_eq!((f.line, f.column), (12, 18));
+    // Points at `instance` inside the template.
+    assert_eq!((f.line, f.column), (12, 30));
     assert!(!has(
         &alert(
             "sum by (job, instance) (rate(x_total[5m])) > 1",
@@ -141,6 +142,74 @@ fn template_label_missing() {
         ),
         code
     ));
+    let t = |expr: &str, tmpl: &str| alert(expr, &format!("          where: '{tmpl}'\n"));
+    // absent() only returns its selector's equality matchers (pint's label flow).
+    assert!(has(
+        &t("absent(up{job=\"api\"})", "{{ $labels.instance }}"),
+        code
+    ));
+    assert!(!has(
+        &t("absent(up{job=\"api\"})", "{{ $labels.job }}"),
+        code
+    ));
+    // Every branch of `or` must be able to have the label.
+    assert!(has(
+        &t(
+            "sum by (instance) (up) == 0 or absent(up{job=\"api\"})",
+            "{{ $labels.instance }}"
+        ),
+        code
+    ));
+    // Labels added by label_replace, count_values and group_left; removed by without/on.
+    assert!(!has(
+        &t(
+            "label_replace(sum(up), \"x\", \"1\", \"\", \"\") > 0",
+            "{{ $labels.x }}"
+        ),
+        code
+    ));
+    assert!(!has(
+        &t("count_values(\"v\", up) > 0", "{{ .Labels.v }}"),
+        code
+    ));
+    assert!(!has(
+        &t(
+            "up * on(instance) group_left(team) owner > 0",
+            "{{ $labels.team }}"
+        ),
+        code
+    ));
+    assert!(has(
+        &t("sum without (instance) (up) > 0", "{{ .Labels.instance }}"),
+        code
+    ));
+    assert!(has(
+        &t(
+            "up / on(job) sum by (job) (up) > 0",
+            "{{ $labels.instance }}"
+        ),
+        code
+    ));
+    assert!(has(
+        &t("up{instance=\"\"} == 0", "{{ $labels.instance }}"),
+        code
+    ));
+    // Aliases count; a rebound dot does not.
+    assert!(has(
+        &t("sum(up) > 0", "{{ $l := $labels }}{{ $l.instance }}"),
+        code
+    ));
+    assert!(!has(
+        &t(
+            "sum(up) > 0",
+            "{{ with query \"up\" }}{{ .Labels.instance }}{{ end }}"
+        ),
+        code
+    ));
+    // A group label is present on every alert of the group.
+    let src = t("sum(up) > 0", "{{ $labels.team }}")
+        .replace("  - name: g\n", "  - name: g\n    labels:\n      team: a\n");
+    assert!(!has(&src, code));
 }
 
 #[test]
@@ -239,13 +308,72 @@ fn required_labels_and_annotations() {
     ));
 }
 
+fn msgs(src: &str, code: &str) -> Vec<String> {
+    lint_with(LintConfig::default(), &[("t.yml", src)])
+        .into_iter()
+        .filter(|d| d.code == code)
+        .map(|d| d.message)
+        .collect()
+}
+
 #[test]
 fn regex_not_needed() {
     let code = "lint/regex-not-needed";
-    assert!(has(&alert("up{job=~\"api\"} == 0", ""), code));
-    assert!(has(&alert("up{job=~\"^api.*$\"} == 0", ""), code));
-    assert!(!has(&alert("up{job=~\"api|web\"} == 0", ""), code));
+    // pint's documented examples: `foo{job=~"bar"}` warns, `foo{job=~"bar|baz"}` does not.
+    assert!(has(&alert("foo{job=~\"bar\"} == 0", ""), code));
+    assert!(!has(&alert("foo{job=~\"bar|baz\"} == 0", ""), code));
     assert!(!has(&alert("up{job=\"api\"} == 0", ""), code));
+    // No metacharacter at all, as Go's QuoteMeta sees it.
+    assert!(has(&alert("up{job=~\"a-b,c\"} == 0", ""), code));
+    assert!(has(&alert("up{job!~\"api\"} == 0", ""), code));
+    assert!(has(&alert("'{__name__=~\"up\"} == 0'", ""), code));
+    assert!(!has(&alert("'{__name__=~\"up|down\"} == 0'", ""), code));
+    // Wildcards.
+    let m = msgs(&alert("up{job=\"a\", env=~\".*\"} == 0", ""), code);
+    assert!(m.iter().any(|x| x.contains("matches every value")), "{m:?}");
+    let m = msgs(&alert("up{job=\"a\", env!~\".+\"} == 0", ""), code);
+    assert!(m.iter().any(|x| x.contains("use `env=\"\"`")), "{m:?}");
+    let m = msgs(&alert("up{job=\"a\", env!~\".*\"} == 0", ""), code);
+    assert!(m.iter().any(|x| x.contains("never matches")), "{m:?}");
+    assert!(!has(&alert("up{job=\"a\", env=~\".+\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=\"a\", env=~\"(.*)\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=\"a\", env=~\"p.*\"} == 0", ""), code));
+    // The finding points at the pattern.
+    let d = lint_with(
+        LintConfig::default(),
+        &[("t.yml", &alert("foo{job=~\"bar\"} == 0", ""))],
+    );
+    let f = d.iter().find(|x| x.code == code).expect("finding");
+    assert_eq!((f.line, f.column), (5, 24));
+}
+
+#[test]
+fn regex_anchored() {
+    let code = "lint/regex-anchored";
+    assert!(has(&alert("up{job=~\"^api.*$\"} == 0", ""), code));
+    assert!(has(&alert("up{job=~\"^(api|web)\"} == 0", ""), code));
+    assert!(has(&alert("up{job=~\"(api|web)$\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=~\"api|web\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=~\"api|^web\"} == 0", ""), code));
+    assert!(!has(&alert("up{job=~\"price\\\\$\"} == 0", ""), code));
+}
+
+#[test]
+fn regex_smelly() {
+    let code = "lint/regex-smelly";
+    // pint's documented example.
+    assert!(has(
+        &alert("up{job=~\"myservice_.+_production\"} == 0", ""),
+        code
+    ));
+    assert!(has(&alert("up{job=~\"myservice.*\"} == 0", ""), code));
+    assert!(!has(
+        &alert("up{job=\"myservice\", env=\"production\"} == 0", ""),
+        code
+    ));
+    assert!(!has(&alert("up{job=~\"api|web\"} == 0", ""), code));
+    assert!(!has(&alert("up{code=~\"5..\"} == 0", ""), code));
+    assert!(!has(&alert("up{code=~\"5.+\"} == 0", ""), code));
 }
 
 #[test]
@@ -280,6 +408,146 @@ fn impossible_vector_matching() {
 }
 
 #[test]
+fn impossible_as_pint_documents_it() {
+    let code = "lint/impossible-vector-matching";
+    // The examples of pint's promql/impossible documentation, each with its fix.
+    assert!(has(&alert("foo{job=\"bar\"} unless sum(foo)", ""), code));
+    assert!(!has(
+        &alert("foo{job=\"bar\"} unless foo{job=\"bar\", x=\"1\"}", ""),
+        code
+    ));
+    assert!(has(
+        &alert("group by (cluster) (sum(errors)) > 0", ""),
+        code
+    ));
+    assert!(!has(
+        &alert("group by (cluster) (sum by (cluster) (errors)) > 0", ""),
+        code
+    ));
+    assert!(has(
+        &alert("sum(foo) / on(cluster) count(bar) > 0", ""),
+        code
+    ));
+    let bad = "service_ready and on (instance) (service_errors == 0) * on (cluster) group_left(env, location) cluster_info";
+    let m = msgs(&alert(bad, ""), code);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(
+        m[0].contains("\"env\"") && m[1].contains("\"location\""),
+        "{m:?}"
+    );
+    let good = "(service_ready and on (instance) (service_errors == 0)) * on (cluster) group_left(env, location) cluster_info";
+    assert!(!has(&alert(good, ""), code));
+}
+
+#[test]
+fn vector_matching_across_jobs() {
+    let code = "lint/impossible-vector-matching";
+    // Both sides fix `job` to different values: one-to-one matching never pairs them.
+    let m = msgs(
+        &alert(
+            "rate(a_total{job=\"api\"}[5m]) / rate(b_total{job=\"db\"}[5m]) > 1",
+            "",
+        ),
+        code,
+    );
+    assert!(
+        m.iter()
+            .any(|x| x.contains("job=\"api\"") && x.contains("job=\"db\"")),
+        "{m:?}"
+    );
+    assert!(!has(
+        &alert(
+            "rate(a_total{job=\"api\"}[5m]) / ignoring(job) rate(b_total{job=\"db\"}[5m]) > 1",
+            ""
+        ),
+        code
+    ));
+    assert!(!has(
+        &alert(
+            "rate(a_total{job=\"api\"}[5m]) / on(instance) rate(b_total{job=\"db\"}[5m]) > 1",
+            ""
+        ),
+        code
+    ));
+    assert!(!has(
+        &alert(
+            "rate(a_total{job=\"api\"}[5m]) / rate(b_total{job=\"api\"}[5m]) > 1",
+            ""
+        ),
+        code
+    ));
+    // One side always has a label the other cannot (pint's vector_matching example shape).
+    assert!(has(
+        &alert("http_errors{instance=\"a\"} / sum(http_errors) > 0", ""),
+        code
+    ));
+    assert!(!has(
+        &alert(
+            "http_errors / ignoring(instance) cluster:http_errors > 0",
+            ""
+        ),
+        code
+    ));
+}
+
+#[test]
+fn aggregation_across_jobs() {
+    let code = "lint/aggregation-across-jobs";
+    // pint's promql/fragile example: without `for` it warns, with `for: 2m` it does not.
+    let expr = "sum(foo{job=\"a\"}) / sum(bar{job=\"b\"}) > 0.1";
+    assert!(has(&alert(expr, "").replace("        for: 5m\n", ""), code));
+    assert!(!has(&alert(expr, ""), code));
+    assert!(!has(
+        &alert("sum(foo{job=\"a\"}) / sum(bar{job=\"a\"}) > 0.1", "")
+            .replace("        for: 5m\n", ""),
+        code
+    ));
+    assert!(!has(
+        &alert("foo{job=\"a\"} / sum(bar{job=\"b\"}) > 0.1", "").replace("        for: 5m\n", ""),
+        code
+    ));
+}
+
+#[test]
+fn value_humanize() {
+    let code = "lint/value-humanize";
+    let with = |expr: &str, desc: &str| {
+        alert(expr, "").replace("description: d", &format!("description: '{desc}'"))
+    };
+    assert!(has(
+        &with("sum(rate(errors_total[5m])) > 1", "{{ $value }} errors/s"),
+        code
+    ));
+    assert!(has(
+        &with("deriv(queue_size[10m]) > 1", "growing by {{ .Value }}"),
+        code
+    ));
+    assert!(!has(
+        &with(
+            "sum(rate(errors_total[5m])) > 1",
+            "{{ $value | humanize }} errors/s"
+        ),
+        code
+    ));
+    assert!(!has(
+        &with(
+            "sum(rate(errors_total[5m])) > 1",
+            "{{ printf \"%.2f\" $value }}"
+        ),
+        code
+    ));
+    assert!(!has(
+        &with("count(rate(errors_total[5m]) > 1) > 1", "{{ $value }}"),
+        code
+    ));
+    assert!(!has(
+        &with("round(rate(errors_total[5m])) > 1", "{{ $value }}"),
+        code
+    ));
+    assert!(!has(&with("queue_size > 1", "{{ $value }}"), code));
+}
+
+#[test]
 fn group_interval_long() {
     let code = "lint/group-interval-long";
     let src = alert("up == 0", "").replace("  - name: g\n", "  - name: g\n    interval: 10m\n");
@@ -307,6 +575,17 @@ fn value_in_label() {
     );
     assert!(has(&src, "lint/value-in-label"));
     assert!(!has(&alert("up == 0", ""), "lint/value-in-label"));
+    // An alias of the value, and a bounded condition on it.
+    let src = alert("up == 0", "").replace(
+        "severity: page",
+        "severity: page\n          v: \"{{ $v := .Value }}{{ $v }}\"",
+    );
+    assert!(has(&src, "lint/value-in-label"));
+    let src = alert("up == 0", "").replace(
+        "severity: page",
+        "severity: page\n          v: \"{{ if gt $value 1.0 }}high{{ else }}low{{ end }}\"",
+    );
+    assert!(!has(&src, "lint/value-in-label"));
 }
 
 #[test]
