@@ -2,8 +2,12 @@
 //!
 //! Each algorithm is one Lua script run atomically by the server, one round trip per decision
 //! (`EVALSHA`, loading the script on `NOSCRIPT`). The scripts keep one key per limited key,
-//! `<prefix>{<key>}:<algorithm>`: the hash tag puts every limit of one key (e.g. the parts of
-//! a composite) in one Redis Cluster slot. Every write sets a TTL of the time until the state
+//! `<prefix>{<key>}:<algorithm>`. A composite (several limits on one key,
+//! [`RedisBuilder::composite`]) is one script too, over the keys
+//! `<prefix>{<key>}:<algorithm>:<limit>:<period µs>:<burst>`: the hash tag puts them in one
+//! Redis Cluster slot, the script reads every limit before writing any, and a denial writes
+//! nothing. [`RedisLimiter::peek`] runs the same script without writing;
+//! [`RedisLimiter::check_many`] sends many decisions in one pipeline (one write, one read). Every write sets a TTL of the time until the state
 //! is fresh again plus one second, so idle keys expire and expiry never changes a decision
 //! (the second of slack covers callers that pass their own time, whose clock may run behind
 //! the server's).
@@ -19,17 +23,18 @@
 //! When Redis cannot be reached the [`FailPolicy`] decides, and the decision says so
 //! ([`StoreDecision::degraded`]); [`RedisLimiter::failures`] counts those decisions.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, ErrorKind, Pipeline, RedisError, Script, ServerErrorKind, Value};
 
 use crate::algorithm::{decide_us, params_us};
 use crate::{
-    Algorithm, AnyAlgorithm, Decision, Error, FixedWindowState, KeyedBuilder, KeyedLimiter,
-    MonotonicClock, Quota, SlidingLogState, SlidingWindowState,
+    Algorithm, AnyAlgorithm, Composite, Decision, Error, FixedWindowState, KeyedBuilder,
+    KeyedLimiter, MonotonicClock, Quota, SlidingLogState, SlidingWindowState,
 };
 
 /// What to decide when Redis cannot be reached or fails.
@@ -58,10 +63,129 @@ pub struct StoreDecision {
 #[derive(Debug, Clone)]
 pub struct RedisBuilder {
     url: String,
-    alg: AnyAlgorithm,
+    parts: Vec<AnyAlgorithm>,
+    composite: bool,
     prefix: String,
     policy: FailPolicy,
     timeout: Duration,
+}
+
+const PRELUDE: &str = include_str!("redis/prelude.lua");
+const BUCKET: &str = include_str!("redis/bucket.lua");
+const FIXED_WINDOW: &str = include_str!("redis/fixed_window.lua");
+const SLIDING_WINDOW: &str = include_str!("redis/sliding_window.lua");
+const SLIDING_LOG: &str = include_str!("redis/sliding_log.lua");
+const SINGLE: &str = include_str!("redis/single.lua");
+const COMPOSITE: &str = include_str!("redis/composite.lua");
+
+/// One limit as the scripts see it.
+#[derive(Debug)]
+struct Part {
+    alg: AnyAlgorithm,
+    quota: Quota,
+    /// The quota with its period in µs (the scripts' unit).
+    quota_us: Quota,
+    /// The composite script's kind (1 bucket, 2 fixed window, 3 sliding window, 4 sliding log).
+    kind: u8,
+    /// The script's parameters: (s, p, cap) for the buckets, (limit, period µs, 0) else.
+    args: [u64; 3],
+    /// Appended to `<prefix>{<key>}`.
+    suffix: String,
+}
+
+impl Part {
+    fn new(alg: AnyAlgorithm, composite: bool) -> Result<Part, Error> {
+        let quota = alg.quota();
+        if !quota.period_ns().is_multiple_of(1000) {
+            return Err(Error::InvalidOption {
+                field: "period",
+                value: quota.period_ns().into(),
+                reason: "the redis store needs a whole number of microseconds",
+            });
+        }
+        let quota_us = Quota::builder(
+            quota.limit(),
+            Duration::from_nanos(quota.period_ns() / 1000),
+        )
+        .burst(quota.burst())
+        .build()?;
+        let (s, p, cap) = params_us(quota_us);
+        const EXACT: u128 = 1 << 53;
+        let window = u128::from(quota.limit()) * u128::from(quota_us.period_ns());
+        let fits = |x: u128| u64::try_from(x).ok().filter(|&x| u128::from(x) < EXACT);
+        let (Some(s), Some(p), Some(cap), Some(_)) = (fits(s), fits(p), fits(cap), fits(window))
+        else {
+            return Err(Error::InvalidOption {
+                field: "quota",
+                value: cap.max(window),
+                reason: "burst·period and limit·period must stay below 2^53 µs for exact Lua arithmetic",
+            });
+        };
+        let window_args = [quota.limit(), quota_us.period_ns(), 0];
+        let (kind, args) = match alg {
+            AnyAlgorithm::FixedWindow(_) => (2, window_args),
+            AnyAlgorithm::SlidingWindow(_) => (3, window_args),
+            AnyAlgorithm::SlidingLog(_) => (4, window_args),
+            _ => (1, [s, p, cap]),
+        };
+        let suffix = if composite {
+            format!(
+                ":{}:{}:{}:{}",
+                alg.name(),
+                quota.limit(),
+                quota_us.period_ns(),
+                quota.burst()
+            )
+        } else {
+            format!(":{}", alg.name())
+        };
+        Ok(Part {
+            alg,
+            quota,
+            quota_us,
+            kind,
+            args,
+            suffix,
+        })
+    }
+
+    /// The decision of this limit from the state the script saw (the in-memory algorithm on
+    /// the same state, so both stores agree on every field); `apply` as in
+    /// [`Algorithm::check`] (whether the request is being consumed).
+    fn decision(&self, seen: &[Value], now_us: u64, cost: u64, apply: bool) -> Option<Decision> {
+        let u = |i: usize| match seen.get(i) {
+            Some(Value::Int(v)) => u64::try_from(*v).ok(),
+            _ => None,
+        };
+        let now = now_us.saturating_mul(1000);
+        Some(match self.alg {
+            AnyAlgorithm::FixedWindow(a) => a.check(
+                &mut FixedWindowState::from_parts(u(0)?, u(1)?),
+                now,
+                cost,
+                apply,
+            ),
+            AnyAlgorithm::SlidingWindow(a) => a.check(
+                &mut SlidingWindowState::from_parts(u(0)?, u(1)?, u(2)?),
+                now,
+                cost,
+                apply,
+            ),
+            AnyAlgorithm::SlidingLog(a) => {
+                let mut entries = Vec::with_capacity(seen.len() / 2);
+                for j in (0..seen.len() / 2).map(|j| 2 * j) {
+                    entries.push((u(j)?.saturating_mul(1000), u(j + 1)?));
+                }
+                a.check(
+                    &mut SlidingLogState::from_entries(entries),
+                    now,
+                    cost,
+                    apply,
+                )
+            }
+            _ => decide_us(self.quota, self.quota_us, u128::from(u(0)?), cost),
+        })
+    }
 }
 
 impl RedisBuilder {
@@ -70,7 +194,36 @@ impl RedisBuilder {
     pub fn new(url: &str, alg: AnyAlgorithm) -> RedisBuilder {
         RedisBuilder {
             url: url.to_string(),
-            alg,
+            parts: vec![alg],
+            composite: false,
+            prefix: "rl:".to_string(),
+            policy: FailPolicy::Closed,
+            timeout: Duration::from_millis(250),
+        }
+    }
+
+    /// Several limits on one key, decided by one script in one round trip: admitted only if
+    /// every limit admits, and a denial consumes from none (as [`Composite`] in memory).
+    ///
+    /// ```no_run
+    /// use ratelimit_core::{AnyAlgorithm, Composite, FixedWindow, Gcra, Quota};
+    /// use ratelimit_core::redis_store::RedisBuilder;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let both = Composite::new(vec![
+    ///     AnyAlgorithm::Gcra(Gcra::new(Quota::per_second(10)?)),
+    ///     AnyAlgorithm::FixedWindow(FixedWindow::new(Quota::per_hour(1000)?)),
+    /// ])?;
+    /// let lim = RedisBuilder::composite("redis://127.0.0.1:6379", both).build()?;
+    /// let d = lim.check("user:42", 1).await;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn composite(url: &str, limits: Composite<AnyAlgorithm>) -> RedisBuilder {
+        RedisBuilder {
+            url: url.to_string(),
+            parts: limits.parts().to_vec(),
+            composite: true,
             prefix: "rl:".to_string(),
             policy: FailPolicy::Closed,
             timeout: Duration::from_millis(250),
@@ -99,41 +252,22 @@ impl RedisBuilder {
         self
     }
 
-    /// Validates the quota for the scripts and sets up the connection (lazily: a server that
+    /// Validates the quotas for the scripts and sets up the connection (lazily: a server that
     /// is down now is connected to when it comes up).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidOption`] if the quota does not fit the scripts' exact arithmetic,
+    /// [`Error::InvalidOption`] if a quota does not fit the scripts' exact arithmetic,
     /// [`Error::Redis`] for a malformed URL, [`Error::NoRuntime`] outside a Tokio runtime.
     pub fn build(self) -> Result<RedisLimiter, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
-        let quota = self.alg.quota();
-        if !quota.period_ns().is_multiple_of(1000) {
-            return Err(Error::InvalidOption {
-                field: "period",
-                value: quota.period_ns().into(),
-                reason: "the redis store needs a whole number of microseconds",
-            });
-        }
-        let mut b = Quota::builder(
-            quota.limit(),
-            Duration::from_nanos(quota.period_ns() / 1000),
-        );
-        b = b.burst(quota.burst());
-        let quota_us = b.build()?;
-        let (s, p, cap) = params_us(quota_us);
-        const EXACT: u128 = 1 << 53;
-        let window = u128::from(quota.limit()) * u128::from(quota_us.period_ns());
-        if cap >= EXACT || window >= EXACT || s >= EXACT {
-            return Err(Error::InvalidOption {
-                field: "quota",
-                value: cap.max(window),
-                reason: "burst·period and limit·period must stay below 2^53 µs for exact Lua arithmetic",
-            });
-        }
+        let parts = self
+            .parts
+            .iter()
+            .map(|a| Part::new(*a, self.composite))
+            .collect::<Result<Vec<_>, _>>()?;
         let client = redis::Client::open(self.url.as_str()).map_err(|source| Error::Redis {
             operation: "connect",
             source,
@@ -149,30 +283,54 @@ impl RedisBuilder {
                 source,
             }
         })?;
-        let script = Script::new(match self.alg {
-            AnyAlgorithm::FixedWindow(_) => include_str!("redis/fixed_window.lua"),
-            AnyAlgorithm::SlidingWindow(_) => include_str!("redis/sliding_window.lua"),
-            AnyAlgorithm::SlidingLog(_) => include_str!("redis/sliding_log.lua"),
-            _ => include_str!("redis/bucket.lua"),
-        });
-        let local = (self.policy == FailPolicy::Local)
-            .then(|| Arc::new(KeyedBuilder::new(self.alg).build_default()));
+        let script = if self.composite {
+            Script::new(
+                &[
+                    PRELUDE,
+                    BUCKET,
+                    FIXED_WINDOW,
+                    SLIDING_WINDOW,
+                    SLIDING_LOG,
+                    COMPOSITE,
+                ]
+                .concat(),
+            )
+        } else {
+            let (limit, name) = match parts.first().map(|p| p.kind) {
+                Some(2) => (FIXED_WINDOW, "fixed_window"),
+                Some(3) => (SLIDING_WINDOW, "sliding_window"),
+                Some(4) => (SLIDING_LOG, "sliding_log"),
+                _ => (BUCKET, "bucket"),
+            };
+            Script::new(&[PRELUDE, limit, &SINGLE.replace("LIMIT", name)].concat())
+        };
+        let local = match (self.policy, self.composite) {
+            (FailPolicy::Local, false) => self
+                .parts
+                .first()
+                .map(|a| Local::Single(KeyedBuilder::new(*a).build_default())),
+            (FailPolicy::Local, true) => Some(Local::Composite(
+                KeyedBuilder::new(Composite::new(self.parts.clone())?).build_default(),
+            )),
+            _ => None,
+        };
+        let Some(first) = parts.first() else {
+            return Err(Error::InvalidOption {
+                field: "parts",
+                value: 0,
+                reason: "a composite needs at least one limit",
+            });
+        };
+        let (alg, quota) = (first.alg, first.quota);
         Ok(RedisLimiter {
             inner: Arc::new(Inner {
                 conn,
+                sha: script.get_hash().to_string(),
                 script,
-                alg: self.alg,
+                alg,
                 quota,
-                quota_us,
-                // The quota's script arguments, rendered once.
-                quota_args: match self.alg {
-                    AnyAlgorithm::FixedWindow(_)
-                    | AnyAlgorithm::SlidingWindow(_)
-                    | AnyAlgorithm::SlidingLog(_) => {
-                        vec![quota.limit().to_string(), quota_us.period_ns().to_string()]
-                    }
-                    _ => vec![s.to_string(), p.to_string(), cap.to_string()],
-                },
+                parts,
+                composite: self.composite,
                 prefix: self.prefix,
                 policy: self.policy,
                 timeout: self.timeout,
@@ -183,19 +341,33 @@ impl RedisBuilder {
     }
 }
 
+/// The in-process fallback of [`FailPolicy::Local`].
+#[derive(Debug)]
+enum Local {
+    Single(KeyedLimiter<String, AnyAlgorithm, MonotonicClock>),
+    Composite(KeyedLimiter<String, Composite<AnyAlgorithm>, MonotonicClock>),
+}
+
 #[derive(Debug)]
 struct Inner {
     conn: ConnectionManager,
     script: Script,
+    sha: String,
+    /// The first limit's algorithm and quota (the fail policies' limit).
     alg: AnyAlgorithm,
     quota: Quota,
-    quota_us: Quota,
-    quota_args: Vec<String>,
+    parts: Vec<Part>,
+    composite: bool,
     prefix: String,
     policy: FailPolicy,
     timeout: Duration,
     failures: AtomicU64,
-    local: Option<Arc<KeyedLimiter<String, AnyAlgorithm, MonotonicClock>>>,
+    local: Option<Local>,
+}
+
+thread_local! {
+    /// A reused buffer for Redis key names (no allocation per decision).
+    static KEY_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A limit whose per-key state lives in Redis, shared by every process using the same server,
@@ -211,6 +383,8 @@ struct Inner {
 /// let lim = RedisBuilder::new("redis://127.0.0.1:6379", alg).fail_policy(FailPolicy::Open).build()?;
 /// let d = lim.check("user:42", 1).await;
 /// if !d.decision.allowed() { /* 429 with d.decision.x_headers() */ }
+/// assert!(lim.peek("user:42", 1).await.decision.remaining() < 100); // consumes nothing
+/// let ds = lim.check_many(&[("user:1", 1), ("user:2", 1)]).await; // one round trip
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -221,13 +395,24 @@ pub struct RedisLimiter {
 impl RedisLimiter {
     /// Decides `cost` for `key` on the server's clock; the fail policy decides if Redis fails.
     pub async fn check(&self, key: &str, cost: u64) -> StoreDecision {
-        self.decide(key, None, cost).await
+        self.decide(key, None, cost, true).await
     }
 
     /// Like [`check`](RedisLimiter::check) at a caller-given time in microseconds (tests,
     /// simulations, replays: the scripts take it instead of reading `TIME`).
     pub async fn check_at_us(&self, key: &str, now_us: u64, cost: u64) -> StoreDecision {
-        self.decide(key, Some(now_us), cost).await
+        self.decide(key, Some(now_us), cost, true).await
+    }
+
+    /// Whether `cost` for `key` would be admitted now, consuming nothing (the same script,
+    /// without its writes); the fail policy decides if Redis fails.
+    pub async fn peek(&self, key: &str, cost: u64) -> StoreDecision {
+        self.decide(key, None, cost, false).await
+    }
+
+    /// [`peek`](RedisLimiter::peek) at a caller-given time in microseconds.
+    pub async fn peek_at_us(&self, key: &str, now_us: u64, cost: u64) -> StoreDecision {
+        self.decide(key, Some(now_us), cost, false).await
     }
 
     /// Like [`check`](RedisLimiter::check) without a fail policy: Redis errors are returned.
@@ -242,101 +427,232 @@ impl RedisLimiter {
         now_us: Option<u64>,
         cost: u64,
     ) -> Result<Decision, Error> {
-        let i = &self.inner;
-        let redis_key = format!("{}{{{}}}:{}", i.prefix, key, i.alg.name());
-        let mut inv = i.script.key(redis_key);
-        inv.arg(now_us.map_or_else(String::new, |t| t.to_string()))
-            .arg(cost);
-        for a in &i.quota_args {
-            inv.arg(a.as_str());
+        self.try_decide(key, now_us, cost, true).await
+    }
+
+    /// Like [`peek`](RedisLimiter::peek) without a fail policy: Redis errors are returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_check`](RedisLimiter::try_check).
+    pub async fn try_peek(
+        &self,
+        key: &str,
+        now_us: Option<u64>,
+        cost: u64,
+    ) -> Result<Decision, Error> {
+        self.try_decide(key, now_us, cost, false).await
+    }
+
+    /// Decides many `(key, cost)` requests in one pipeline: one write and one read on the
+    /// connection for all of them, each still one atomic script on the server, in order. If
+    /// the pipeline fails, the fail policy decides every request.
+    pub async fn check_many(&self, requests: &[(&str, u64)]) -> Vec<StoreDecision> {
+        match self.try_check_many(requests, None).await {
+            Ok(ds) => ds
+                .into_iter()
+                .map(|decision| StoreDecision {
+                    decision,
+                    degraded: None,
+                })
+                .collect(),
+            Err(_) => requests
+                .iter()
+                .map(|&(key, cost)| self.fail(key, cost, true))
+                .collect(),
         }
-        let mut conn = i.conn.clone();
-        let reply: Vec<i64> = inv
-            .invoke_async(&mut conn)
+    }
+
+    /// Like [`check_many`](RedisLimiter::check_many) without a fail policy, optionally at a
+    /// caller-given time in microseconds.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_check`](RedisLimiter::try_check), for the first request that failed.
+    pub async fn try_check_many(
+        &self,
+        requests: &[(&str, u64)],
+        now_us: Option<u64>,
+    ) -> Result<Vec<Decision>, Error> {
+        let mut pipe = Pipeline::with_capacity(requests.len());
+        for &(key, cost) in requests {
+            pipe.add_command(self.command(key, now_us, cost, true));
+        }
+        let mut conn = self.inner.conn.clone();
+        let replies: Vec<Value> = match pipe.query_async(&mut conn).await {
+            Err(e) if is_noscript(&e) => {
+                self.load(&mut conn).await?;
+                pipe.query_async(&mut conn).await
+            }
+            r => r,
+        }
+        .map_err(script_error)?;
+        if replies.len() != requests.len() {
+            return Err(Error::RedisReply {
+                reply: format!("{replies:?}"),
+            });
+        }
+        replies
+            .iter()
+            .zip(requests)
+            .map(|(r, &(_, cost))| self.decision_from(r, cost, true))
+            .collect()
+    }
+
+    /// The SHA1 of the limiter's script (as `EVALSHA` takes it).
+    #[must_use]
+    pub fn script_sha(&self) -> &str {
+        &self.inner.sha
+    }
+
+    /// The `EVALSHA` command of one decision: `sha nkeys keys... now cost apply params...`.
+    fn command(&self, key: &str, now_us: Option<u64>, cost: u64, apply: bool) -> Cmd {
+        let i = &self.inner;
+        let n = i.parts.len();
+        let mut cmd = Cmd::with_capacity(
+            6 + 5 * n,
+            i.sha.len() + n * (i.prefix.len() + key.len() + 40) + 80,
+        );
+        cmd.arg("EVALSHA").arg(i.sha.as_str()).arg(n);
+        KEY_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            for p in &i.parts {
+                buf.clear();
+                buf.extend_from_slice(i.prefix.as_bytes());
+                buf.push(b'{');
+                buf.extend_from_slice(key.as_bytes());
+                buf.push(b'}');
+                buf.extend_from_slice(p.suffix.as_bytes());
+                cmd.arg(buf.as_slice());
+            }
+        });
+        match now_us {
+            Some(t) => cmd.arg(t),
+            None => cmd.arg(""),
+        };
+        cmd.arg(cost).arg(if apply { "1" } else { "0" });
+        for p in &i.parts {
+            if i.composite {
+                cmd.arg(p.kind);
+            }
+            cmd.arg(p.args[0]).arg(p.args[1]).arg(p.args[2]);
+        }
+        cmd
+    }
+
+    async fn load(&self, conn: &mut ConnectionManager) -> Result<(), Error> {
+        self.inner
+            .script
+            .load_async(conn)
             .await
-            .map_err(|source| Error::Redis {
-                operation: "script",
-                source,
-            })?;
-        self.decision_from(&reply, cost)
+            .map(|_| ())
+            .map_err(script_error)
     }
 
-    fn decision_from(&self, r: &[i64], cost: u64) -> Result<Decision, Error> {
+    async fn try_decide(
+        &self,
+        key: &str,
+        now_us: Option<u64>,
+        cost: u64,
+        apply: bool,
+    ) -> Result<Decision, Error> {
+        let cmd = self.command(key, now_us, cost, apply);
+        let mut conn = self.inner.conn.clone();
+        let reply: Value = match cmd.query_async(&mut conn).await {
+            Err(e) if is_noscript(&e) => {
+                self.load(&mut conn).await?;
+                cmd.query_async(&mut conn).await
+            }
+            r => r,
+        }
+        .map_err(script_error)?;
+        self.decision_from(&reply, cost, apply)
+    }
+
+    /// The decision from a script's reply `{admitted, now_us, state...}` (one limit) or
+    /// `{admitted, now_us, n1, state 1..., n2, state 2...}` (composite).
+    fn decision_from(&self, reply: &Value, cost: u64, apply: bool) -> Result<Decision, Error> {
         let bad = || Error::RedisReply {
-            reply: format!("{r:?}"),
+            reply: format!("{reply:?}"),
         };
-        let u = |i: usize| {
-            r.get(i)
-                .and_then(|&v| u64::try_from(v).ok())
-                .ok_or_else(bad)
+        let Value::Array(r) = reply else {
+            return Err(bad());
+        };
+        let int = |i: usize| match r.get(i) {
+            Some(Value::Int(v)) => u64::try_from(*v).ok(),
+            _ => None,
+        };
+        let (Some(admitted), Some(now_us)) = (int(0), int(1)) else {
+            return Err(bad());
         };
         let i = &self.inner;
-        let d = match i.alg {
-            AnyAlgorithm::FixedWindow(a) => {
-                let now = u(3)?.saturating_mul(1000);
-                a.check(
-                    &mut FixedWindowState::from_parts(u(1)?, u(2)?),
-                    now,
-                    cost,
-                    true,
-                )
+        // As in memory: a composite's limits apply the request only when all admit.
+        let apply = apply && admitted == 1;
+        let d = if i.composite {
+            let mut ds = Vec::with_capacity(i.parts.len());
+            let mut at = 2;
+            for p in &i.parts {
+                let n = int(at)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(bad)?;
+                let seen = r.get(at + 1..at + 1 + n).ok_or_else(bad)?;
+                ds.push(p.decision(seen, now_us, cost, apply).ok_or_else(bad)?);
+                at += 1 + n;
             }
-            AnyAlgorithm::SlidingWindow(a) => {
-                let now = u(4)?.saturating_mul(1000);
-                a.check(
-                    &mut SlidingWindowState::from_parts(u(1)?, u(2)?, u(3)?),
-                    now,
-                    cost,
-                    true,
-                )
-            }
-            AnyAlgorithm::SlidingLog(a) => {
-                let now = u(1)?.saturating_mul(1000);
-                let mut entries = Vec::with_capacity(r.len() / 2);
-                let mut j = 2;
-                while j + 1 < r.len() {
-                    entries.push((u(j)?.saturating_mul(1000), u(j + 1)?));
-                    j += 2;
-                }
-                a.check(&mut SlidingLogState::from_entries(entries), now, cost, true)
-            }
-            _ => decide_us(i.quota, i.quota_us, u128::from(u(1)?), cost),
+            Decision::all(&ds)
+        } else {
+            i.parts
+                .first()
+                .and_then(|p| p.decision(r.get(2..).unwrap_or(&[]), now_us, cost, apply))
         };
-        if (u(0)? == 1) != d.allowed() {
-            return Err(bad());
+        match d {
+            Some(d) if (admitted == 1) == d.allowed() => Ok(d),
+            _ => Err(bad()),
         }
-        Ok(d)
     }
 
-    async fn decide(&self, key: &str, now_us: Option<u64>, cost: u64) -> StoreDecision {
-        match self.try_check(key, now_us, cost).await {
+    async fn decide(
+        &self,
+        key: &str,
+        now_us: Option<u64>,
+        cost: u64,
+        apply: bool,
+    ) -> StoreDecision {
+        match self.try_decide(key, now_us, cost, apply).await {
             Ok(decision) => StoreDecision {
                 decision,
                 degraded: None,
             },
-            Err(_) => {
-                let i = &self.inner;
-                i.failures.fetch_add(1, Ordering::Relaxed);
-                let limit = match i.alg {
-                    AnyAlgorithm::Gcra(_)
-                    | AnyAlgorithm::TokenBucket(_)
-                    | AnyAlgorithm::LeakyBucket(_) => i.quota.burst(),
-                    _ => i.quota.limit(),
-                };
-                let policy = (i.quota.limit(), i.quota.period_ns());
-                let timeout = u64::try_from(i.timeout.as_nanos())
-                    .unwrap_or(u64::MAX)
-                    .max(1);
-                let decision = match (&i.local, i.policy) {
-                    (Some(local), _) => local.check_n(&key.to_string(), cost),
-                    (None, FailPolicy::Open) => Decision::plain(true, limit, limit, 0, 0, policy),
-                    (None, _) => Decision::plain(false, limit, 0, timeout, timeout, policy),
-                };
-                StoreDecision {
-                    decision,
-                    degraded: Some(i.policy),
-                }
+            Err(_) => self.fail(key, cost, apply),
+        }
+    }
+
+    /// The fail policy's decision (counted).
+    fn fail(&self, key: &str, cost: u64, apply: bool) -> StoreDecision {
+        let i = &self.inner;
+        i.failures.fetch_add(1, Ordering::Relaxed);
+        let limit = match i.alg {
+            AnyAlgorithm::Gcra(_) | AnyAlgorithm::TokenBucket(_) | AnyAlgorithm::LeakyBucket(_) => {
+                i.quota.burst()
             }
+            _ => i.quota.limit(),
+        };
+        let policy = (i.quota.limit(), i.quota.period_ns());
+        let timeout = u64::try_from(i.timeout.as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let key = key.to_string();
+        let decision = match (&i.local, i.policy) {
+            (Some(Local::Single(l)), _) if apply => l.check_n(&key, cost),
+            (Some(Local::Single(l)), _) => l.peek(&key, cost),
+            (Some(Local::Composite(l)), _) if apply => l.check_n(&key, cost),
+            (Some(Local::Composite(l)), _) => l.peek(&key, cost),
+            (None, FailPolicy::Open) => Decision::plain(true, limit, limit, 0, 0, policy),
+            (None, _) => Decision::plain(false, limit, 0, timeout, timeout, policy),
+        };
+        StoreDecision {
+            decision,
+            degraded: Some(i.policy),
         }
     }
 
@@ -346,9 +662,20 @@ impl RedisLimiter {
         self.inner.failures.load(Ordering::Relaxed)
     }
 
-    /// The algorithm.
+    /// The algorithm (the first limit's, for a composite).
     #[must_use]
     pub fn algorithm(&self) -> &AnyAlgorithm {
         &self.inner.alg
+    }
+}
+
+fn is_noscript(e: &RedisError) -> bool {
+    e.kind() == ErrorKind::Server(ServerErrorKind::NoScript)
+}
+
+fn script_error(source: RedisError) -> Error {
+    Error::Redis {
+        operation: "script",
+        source,
     }
 }

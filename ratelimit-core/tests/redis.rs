@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ratelimit_core::redis_store::{FailPolicy, RedisBuilder, RedisLimiter};
-use ratelimit_core::{AnyAlgorithm, KeyedBuilder, ManualClock, Quota};
+use ratelimit_core::{AnyAlgorithm, Composite, KeyedBuilder, ManualClock, Quota};
 
 const KINDS: [&str; 6] = [
     "gcra",
@@ -301,4 +301,155 @@ fn quotas_the_scripts_cannot_hold_exactly_are_rejected() {
     .build()
     .unwrap_err();
     assert!(e.is_config(), "{e}");
+}
+
+/// A composite on Redis (one script over keys in one hash-tag slot) makes the same decisions
+/// as the in-memory composite on the same trace; a denial consumes from none.
+#[test]
+fn composite_same_decisions_as_memory() {
+    let server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    let q = |limit, ms, burst| {
+        Quota::builder(limit, Duration::from_millis(ms))
+            .burst(burst)
+            .build()
+            .unwrap()
+    };
+    let sets: [Vec<AnyAlgorithm>; 3] = [
+        vec![
+            AnyAlgorithm::from_name("gcra", q(3, 100, 2)).unwrap(),
+            AnyAlgorithm::from_name("fixed-window", q(5, 1000, 5)).unwrap(),
+        ],
+        vec![
+            AnyAlgorithm::from_name("sliding-log", q(4, 300, 4)).unwrap(),
+            AnyAlgorithm::from_name("token-bucket", q(7, 90, 3)).unwrap(),
+            AnyAlgorithm::from_name("sliding-window", q(6, 500, 6)).unwrap(),
+        ],
+        vec![
+            AnyAlgorithm::from_name("leaky-bucket", q(2, 35, 5)).unwrap(),
+            AnyAlgorithm::from_name("gcra", q(10, 1000, 10)).unwrap(),
+        ],
+    ];
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    for (si, parts) in sets.iter().enumerate() {
+        let comp = Composite::new(parts.clone()).unwrap();
+        let redis = RedisBuilder::composite(&server.url(), comp.clone())
+            .prefix(&format!("comp{si}:"))
+            .build()
+            .unwrap();
+        let mem = KeyedBuilder::new(comp)
+            .clock(ManualClock::new(0))
+            .build::<String>()
+            .unwrap();
+        let mut t = 1_700_000_000_000u64;
+        let mut denied_by_some = 0;
+        for step in 0..150 {
+            t += [0, 0, 1, 3, 10, 40, 200][rng.next(7) as usize];
+            let key = format!("k{}", rng.next(2));
+            let cost = [1, 1, 1, 2, 3, 0][rng.next(6) as usize];
+            let ctx = format!("set {si} step {step} t={t} key={key} cost={cost}");
+            // Peek first: same answer as memory's peek, and it consumes nothing.
+            let p = rt.block_on(redis.peek_at_us(&key, t * 1000, cost));
+            assert_eq!(p.degraded, None, "{ctx}");
+            assert_eq!(
+                seen(&p.decision),
+                seen(&mem.peek_at(&key, t * 1_000_000, cost)),
+                "{ctx}"
+            );
+            let before: Vec<Option<String>> = keys_of(&mut conn, &format!("comp{si}:{{{key}}}:*"))
+                .iter()
+                .map(|k| redis::cmd("GET").arg(k).query(&mut conn).unwrap_or(None))
+                .collect();
+            let r = rt.block_on(redis.check_at_us(&key, t * 1000, cost));
+            assert_eq!(r.degraded, None, "{ctx}");
+            let m = mem.check_at(&key, t * 1_000_000, cost);
+            assert_eq!(seen(&r.decision), seen(&m), "{ctx}");
+            if !m.allowed() {
+                denied_by_some += 1;
+                let after: Vec<Option<String>> =
+                    keys_of(&mut conn, &format!("comp{si}:{{{key}}}:*"))
+                        .iter()
+                        .map(|k| redis::cmd("GET").arg(k).query(&mut conn).unwrap_or(None))
+                        .collect();
+                assert_eq!(before, after, "a denial wrote: {ctx}");
+            }
+        }
+        assert!(denied_by_some > 0, "set {si} never denied");
+        // One key per limit, all carrying the same hash tag (one cluster slot).
+        let keys = keys_of(&mut conn, &format!("comp{si}:*"));
+        assert!(!keys.is_empty());
+        for k in &keys {
+            assert!(k.starts_with(&format!("comp{si}:{{k")), "{k}");
+        }
+    }
+}
+
+/// The observable fields of a decision (the Redis store computes bucket decisions in µs
+/// ticks, so the internal representation differs).
+type Fields = (bool, bool, u64, u64, u64, Option<u64>, (u64, u64));
+
+fn seen(d: &ratelimit_core::Decision) -> Fields {
+    (
+        d.allowed(),
+        d.too_big(),
+        d.limit(),
+        d.remaining(),
+        d.reset_after_ns(),
+        d.retry_after_ns(),
+        d.policy(),
+    )
+}
+
+fn keys_of(conn: &mut redis::Connection, pattern: &str) -> Vec<String> {
+    let mut keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query(conn).unwrap();
+    keys.sort();
+    keys
+}
+
+/// Peek answers as a check would and consumes nothing; `check_many` (one pipeline) decides as
+/// the same checks one by one.
+#[test]
+fn peek_and_pipelined_checks_match_memory() {
+    let server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    let q = Quota::builder(5, Duration::from_secs(10)).build().unwrap();
+    for kind in KINDS {
+        let alg = AnyAlgorithm::from_name(kind, q).unwrap();
+        let redis = RedisBuilder::new(&server.url(), alg)
+            .prefix("many:")
+            .build()
+            .unwrap();
+        let mem = KeyedBuilder::new(alg)
+            .clock(ManualClock::new(0))
+            .build::<String>()
+            .unwrap();
+        let t = 1_700_000_000_000_000u64;
+        for _ in 0..3 {
+            let d = rt.block_on(redis.peek_at_us("p", t, 1));
+            assert_eq!(
+                seen(&d.decision),
+                seen(&mem.peek_at(&"p".to_string(), t * 1000, 1)),
+                "{kind}"
+            );
+            assert!(d.decision.allowed(), "{kind}");
+        }
+        let reqs: Vec<(&str, u64)> = (0..12)
+            .map(|i| (["a", "b"][i % 2], 1 + (i as u64 % 2)))
+            .collect();
+        let ds = rt.block_on(redis.try_check_many(&reqs, Some(t))).unwrap();
+        for (d, (key, cost)) in ds.iter().zip(&reqs) {
+            assert_eq!(
+                seen(d),
+                seen(&mem.check_at(&key.to_string(), t * 1000, *cost)),
+                "{kind} {key}"
+            );
+        }
+        assert!(ds.iter().any(|d| !d.allowed()), "{kind}");
+        let ds = rt.block_on(redis.check_many(&reqs));
+        assert!(ds.iter().all(|d| d.degraded.is_none()), "{kind}");
+    }
 }

@@ -1,0 +1,6 @@
+-- ARGV[1]: now in us ('' = the server's TIME), ARGV[2]: cost, ARGV[3]: '1' to consume, '0' to peek.
+local now
+if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else local t = redis.call('TIME'); now = t[1] * 1000000 + t[2] end
+local cost, apply = tonumber(ARGV[2]), ARGV[3] == '1'
+-- Each limit below is a function (key, now, cost, a, b, c) -> admitted, state seen (a list of
+-- integers, from which the client recomputes the decision), writer (stores the admission).
