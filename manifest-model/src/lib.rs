@@ -53,6 +53,7 @@ pub mod ecs;
 mod kinds;
 pub mod lint;
 mod object;
+pub mod prometheus_config;
 pub mod validate;
 
 pub use deprecation::KubeVersion;
