@@ -18,6 +18,7 @@
 //! that an enclosing binary operation drops again.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{
@@ -45,7 +46,7 @@ pub(crate) struct LabelInfo {
     /// The value, when an equality matcher fixes it.
     pub(crate) value: Option<String>,
     /// Why, in words.
-    pub(crate) why: String,
+    pub(crate) why: Rc<str>,
 }
 
 /// One way results reach the top of an expression.
@@ -53,7 +54,7 @@ pub(crate) struct LabelInfo {
 pub(crate) struct Source {
     pub(crate) labels: BTreeMap<String, LabelInfo>,
     /// `Some(why)`: labels not in `labels` cannot be present, because of `why`.
-    pub(crate) fixed: Option<String>,
+    pub(crate) fixed: Option<Rc<str>>,
     /// Functions and aggregations applied, innermost first.
     pub(crate) ops: Vec<String>,
     /// Labels added by `group_left/right` on the way, with the operator text.
@@ -72,7 +73,7 @@ impl Source {
 
     fn no_labels(why: &str) -> Self {
         let mut s = Source::new();
-        s.fixed = Some(why.to_string());
+        s.fixed = Some(why.into());
         s
     }
 
@@ -85,20 +86,20 @@ impl Source {
     }
 
     /// Why results cannot carry `name` (meaningful when [`Source::can_have`] is false).
-    pub(crate) fn why_not(&self, name: &str) -> String {
+    pub(crate) fn why_not(&self, name: &str) -> &str {
         match self.labels.get(name) {
-            Some(l) if l.has == Has::No => l.why.clone(),
-            _ => self.fixed.clone().unwrap_or_default(),
+            Some(l) if l.has == Has::No => &l.why,
+            _ => self.fixed.as_deref().unwrap_or_default(),
         }
     }
 
-    fn set(&mut self, name: &str, has: Has, value: Option<String>, why: &str) {
+    fn set(&mut self, name: &str, has: Has, value: Option<String>, why: impl Into<Rc<str>>) {
         self.labels.insert(
             name.to_string(),
             LabelInfo {
                 has,
                 value,
-                why: why.to_string(),
+                why: why.into(),
             },
         );
     }
@@ -112,22 +113,23 @@ impl Source {
 
     /// Keep only `keep` (possible if they were), drop the rest.
     fn keep_only(&mut self, keep: &[String], why: &str) {
+        let why: Rc<str> = why.into();
         let can: Vec<bool> = keep.iter().map(|k| self.can_have(k)).collect();
         for (name, l) in &mut self.labels {
             if !keep.contains(name) && l.has != Has::No {
                 l.has = Has::No;
                 l.value = None;
-                l.why = why.to_string();
+                l.why = why.clone();
             }
         }
         for (k, can) in keep.iter().zip(can) {
             match self.labels.get(k) {
                 Some(l) if l.has == Has::Yes => {}
-                _ if can => self.set(k, Has::Maybe, None, why),
+                _ if can => self.set(k, Has::Maybe, None, why.clone()),
                 _ => {}
             }
         }
-        self.fixed = Some(why.to_string());
+        self.fixed = Some(why);
     }
 }
 
@@ -182,7 +184,7 @@ impl Walk<'_> {
             let op = m.op.to_string();
             if let Some(re) = self.c.regex_for(&m.value) {
                 if !re.negated {
-                    let has = if crate::re2::matches_empty(&re.pattern) {
+                    let has = if re.matches_empty {
                         Has::Maybe
                     } else {
                         Has::Yes
@@ -199,7 +201,7 @@ impl Walk<'_> {
                     &m.name,
                     Has::No,
                     None,
-                    &format!(
+                    format!(
                         "the selector's `{}=\"\"` keeps only series without it",
                         m.name
                     ),
@@ -228,9 +230,10 @@ impl Walk<'_> {
         for s in &mut out {
             match &a.modifier {
                 Some(LabelModifier::Exclude(l)) => {
-                    let why = format!("{op} without ({}) removes it", l.labels.join(", "));
+                    let why: Rc<str> =
+                        format!("{op} without ({}) removes it", l.labels.join(", ")).into();
                     for n in &l.labels {
-                        s.set(n, Has::No, None, &why);
+                        s.set(n, Has::No, None, why.clone());
                     }
                 }
                 Some(LabelModifier::Include(l)) => {
@@ -308,7 +311,7 @@ impl Walk<'_> {
                 }
                 "label_replace" | "label_join" => {
                     if let Some(dst) = str_arg(1) {
-                        s.set(&dst, Has::Yes, None, &format!("{name}() sets it"));
+                        s.set(&dst, Has::Yes, None, format!("{name}() sets it"));
                     } else {
                         s.fixed = None;
                     }
@@ -423,9 +426,10 @@ impl Walk<'_> {
                         ),
                     );
                 } else {
-                    let why = format!("`{op} ignoring({})` removes it", ignoring.join(", "));
+                    let why: Rc<str> =
+                        format!("`{op} ignoring({})` removes it", ignoring.join(", ")).into();
                     for n in &ignoring {
-                        k.set(n, Has::No, None, &why);
+                        k.set(n, Has::No, None, why.clone());
                     }
                 }
             }

@@ -303,6 +303,8 @@ struct Out<'a> {
     path: &'a str,
     file_disabled: &'a [String],
     diags: Vec<Diagnostic>,
+    /// Regex shapes by pattern (a file repeats the same few patterns).
+    shapes: HashMap<String, Option<crate::re2::Shape>>,
 }
 
 impl Out<'_> {
@@ -347,6 +349,7 @@ pub(crate) fn lint_file(
         path: ctx.path,
         file_disabled: &file.disabled,
         diags: Vec::new(),
+        shapes: HashMap::new(),
     };
     let mut i = 0usize;
     for g in file.groups() {
@@ -431,7 +434,24 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
     for (code, name, msg) in w.findings {
         out.push(code, at(&name), g, Some(r), msg);
     }
-    let (sources, dead) = crate::flow::analyse(c, &c.ast);
+    // Templates of alerts, read once; the label flow runs only when something uses it.
+    let mut templates = Vec::new();
+    if r.is_alert() {
+        for (kind, kvs) in [("annotation", &r.annotations), ("label", &r.labels)] {
+            for kv in kvs {
+                if let Some(refs) = crate::template::refs(&kv.value.value)
+                    && !(refs.labels.is_empty() && refs.values.is_empty())
+                {
+                    templates.push((kind, kv, refs));
+                }
+            }
+        }
+    }
+    let (sources, dead) = if !templates.is_empty() || needs_flow(&c.ast) {
+        crate::flow::analyse(c, &c.ast)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut seen = HashSet::new();
     for (token, msg) in dead {
         if seen.insert(msg.clone()) {
@@ -454,7 +474,7 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
                 "alert expression has no condition, so it fires whenever it returns data".into(),
             );
         }
-        template_checks(ctx, out, g, r, &sources);
+        template_checks(ctx, out, g, r, &sources, &templates);
         if r.for_
             .as_ref()
             .and_then(|f| parse_duration(&f.value).ok())
@@ -768,7 +788,15 @@ fn lint_regex(
     negated: bool,
     pat: &str,
 ) {
-    let Some(shape) = crate::re2::shape(pat) else {
+    let shape = match out.shapes.get(pat) {
+        Some(s) => *s,
+        None => {
+            let s = crate::re2::shape(pat);
+            out.shapes.insert(pat.to_string(), s);
+            s
+        }
+    };
+    let Some(shape) = shape else {
         return;
     };
     let pos = ctx.pos_in_expr(e, offset);
@@ -858,6 +886,7 @@ fn template_checks(
     g: &Group,
     r: &Rule,
     sources: &[crate::flow::Source],
+    templates: &[(&str, &crate::model::KeyValue, crate::template::Refs)],
 ) {
     // The outermost function of a source, when its value is a per-second rate.
     let rate_like = sources.iter().find_map(|s| {
@@ -870,11 +899,9 @@ fn template_checks(
             .find(|o| !AGGREGATIONS.contains(&o.as_str()))
             .filter(|o| matches!(o.as_str(), "rate" | "irate" | "deriv"))
     });
-    for (kind, kvs) in [("annotation", &r.annotations), ("label", &r.labels)] {
-        for kv in kvs {
-            let Some(refs) = crate::template::refs(&kv.value.value) else {
-                continue;
-            };
+    for (kind, kv, refs) in templates {
+        let kind = *kind;
+        {
             let at = |off: usize| ctx.pos_in(kv.start, kv.style, &kv.value.value, off);
             let mut done: Vec<&str> = Vec::new();
             for (name, off) in &refs.labels {
@@ -924,6 +951,67 @@ fn template_checks(
                 );
             }
         }
+    }
+}
+
+/// Whether the label flow can find dead code in `e`: a binary operation between vectors (other
+/// than `or`), or an aggregation `by (...)` over something that fixes its labels.
+fn needs_flow(e: &Ast) -> bool {
+    match e {
+        Ast::Binary(b) => {
+            (is_vector(&b.lhs) && is_vector(&b.rhs) && b.op.to_string() != "or")
+                || needs_flow(&b.lhs)
+                || needs_flow(&b.rhs)
+        }
+        Ast::Aggregate(a) => {
+            (matches!(a.modifier, Some(LabelModifier::Include(_))) && fixes_labels(&a.expr))
+                || needs_flow(&a.expr)
+        }
+        Ast::Paren(p) => needs_flow(&p.expr),
+        Ast::Unary(u) => needs_flow(&u.expr),
+        Ast::Subquery(s) => needs_flow(&s.expr),
+        Ast::Call(c) => c.args.args.iter().any(|a| needs_flow(a)),
+        _ => false,
+    }
+}
+
+fn is_vector(e: &Ast) -> bool {
+    !matches!(
+        e.value_type(),
+        promql_parser::parser::value::ValueType::Scalar
+            | promql_parser::parser::value::ValueType::String
+    )
+}
+
+/// Whether `e` restricts the labels its results can have.
+fn fixes_labels(e: &Ast) -> bool {
+    let empty_matcher = |v: &promql_parser::parser::VectorSelector| {
+        v.matchers
+            .matchers
+            .iter()
+            .any(|m| m.value.is_empty() && m.op.to_string() == "=")
+    };
+    match e {
+        Ast::Aggregate(_) | Ast::Binary(_) | Ast::NumberLiteral(_) | Ast::StringLiteral(_) => true,
+        Ast::VectorSelector(v) => empty_matcher(v),
+        Ast::MatrixSelector(m) => empty_matcher(&m.vs),
+        Ast::Paren(p) => fixes_labels(&p.expr),
+        Ast::Unary(u) => fixes_labels(&u.expr),
+        Ast::Subquery(s) => fixes_labels(&s.expr),
+        Ast::Call(c) => {
+            matches!(
+                c.func.name,
+                "absent"
+                    | "absent_over_time"
+                    | "vector"
+                    | "scalar"
+                    | "time"
+                    | "histogram_quantile"
+                    | "label_replace"
+                    | "label_join"
+            ) || c.args.args.iter().any(|a| fixes_labels(a))
+        }
+        Ast::Extension(_) => false,
     }
 }
 
@@ -1070,6 +1158,7 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             path: &l.file.path,
             file_disabled: &l.file.disabled,
             diags: Vec::new(),
+            shapes: HashMap::new(),
         };
         for ((g, r), c) in l.file.rules().zip(l.exprs.iter()) {
             let Some(c) = c
@@ -1160,6 +1249,7 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
             path: &l.file.path,
             file_disabled: &l.file.disabled,
             diags: Vec::new(),
+            shapes: HashMap::new(),
         };
         for (g, r) in l.file.rules() {
             if let Some(rec) = r

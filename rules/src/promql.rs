@@ -371,6 +371,8 @@ pub(crate) struct RegexMatcher {
     pub(crate) negated: bool,
     /// The pattern, unquoted.
     pub(crate) pattern: String,
+    /// Whether the anchored pattern matches the empty string.
+    pub(crate) matches_empty: bool,
 }
 
 /// First character of a placeholder value (private use: never in a real label value we lint).
@@ -571,7 +573,11 @@ fn pre_check(
                 buf.push('"');
                 buf.push_str(&regex_placeholder(regexes.len()));
                 buf.push('"');
-                regexes.push(RegexMatcher { negated, pattern });
+                regexes.push(RegexMatcher {
+                    negated,
+                    pattern,
+                    matches_empty,
+                });
                 copied = lit.end;
             }
             _ => {}
