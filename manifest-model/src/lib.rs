@@ -42,6 +42,7 @@
 //!   (`ecs::sdk`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod alertmanager_config;
 mod error;
 pub mod kustomize;
 pub mod yaml;

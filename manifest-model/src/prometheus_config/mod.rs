@@ -63,7 +63,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub(crate) use common::{
-    Ctx, go_url_error, is_label_name, parse_http_client, scalar_text, url_host,
+    Ctx, go_url_error, is_label_name, parse_http_client, parse_tls as parse_tls_pub, scalar_text,
+    url_host,
 };
 pub use common::{HttpClientConfig, TlsConfig};
 pub use goregex::check_go_regex;
@@ -696,7 +697,7 @@ fn parse_relabel(ctx: &mut Ctx<'_>, node: &Node, path: &FieldPath) -> Option<Rel
             "separator" => r.separator = ctx.string(v, &p).unwrap_or_else(|| ";".to_owned()),
             "regex" => {
                 if let Some(re) = ctx.string(v, &p) {
-                    if let Err(why) = check_go_regex(&re) {
+                    if let Err(why) = check_go_regex(&format!("^(?:{re})$")) {
                         ctx.error(
                             "invalid-regex",
                             v.span,
