@@ -197,6 +197,13 @@ pub const CHECKS: &[LintCheck] = &[
         "move $value to an annotation"
     ),
     check!(
+        "lint/template-query",
+        Error,
+        "alert template calling `query` with PromQL that does not parse, or reading a label (`label \"x\"`) its results cannot have (pint's alerts/template)",
+        "Prometheus fails to expand the template, or the label renders empty",
+        "fix the query, or keep the label in its aggregation"
+    ),
+    check!(
         "lint/value-humanize",
         Info,
         "alert annotation printing the value of a rate(), irate() or deriv() result without humanize/printf (pint's alerts/template)",
@@ -440,7 +447,9 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
         for (kind, kvs) in [("annotation", &r.annotations), ("label", &r.labels)] {
             for kv in kvs {
                 if let Some(refs) = crate::template::refs(&kv.value.value)
-                    && !(refs.labels.is_empty() && refs.values.is_empty())
+                    && !(refs.labels.is_empty()
+                        && refs.values.is_empty()
+                        && refs.queries.is_empty())
                 {
                     templates.push((kind, kv, refs));
                 }
@@ -528,6 +537,17 @@ fn alert_checks(out: &mut Out<'_>, g: &Group, r: &Rule, cfg: &LintConfig) {
             }
         }
         _ => {}
+    }
+    if let Some(k) = &r.keep_firing_for
+        && parse_duration(&k.value).ok() == Some(0)
+    {
+        out.push(
+            "lint/alert-for",
+            k.pos,
+            g,
+            Some(r),
+            format!("`keep_firing_for: {}` is the default; remove it", k.value),
+        );
     }
     for (name, allowed) in &cfg.required_labels {
         match r.label(name) {
@@ -921,6 +941,39 @@ fn template_checks(
                             s.why_not(name)
                         ),
                     );
+                }
+            }
+            for (qi, (query, off)) in refs.queries.iter().enumerate() {
+                match crate::promql::check(query, ctx.dialect) {
+                    Err(err) => out.push(
+                        "lint/template-query",
+                        at(off + err.offset),
+                        g,
+                        Some(r),
+                        format!(
+                            "{kind} {:?}: query {query:?} does not parse: {}",
+                            kv.key.value, err.message
+                        ),
+                    ),
+                    Ok(qc) if qc.depth <= crate::promql::MAX_LINT_DEPTH => {
+                        let (qs, _) = crate::flow::analyse(&qc, &qc.ast);
+                        for (_, name, loff) in refs.query_labels.iter().filter(|l| l.0 == qi) {
+                            if let Some(s) = qs.iter().find(|s| !s.can_have(name)) {
+                                out.push(
+                                    "lint/template-query",
+                                    at(*loff),
+                                    g,
+                                    Some(r),
+                                    format!(
+                                        "{kind} {:?} reads label {name:?} from query {query:?}, whose results cannot have it: {}",
+                                        kv.key.value,
+                                        s.why_not(name)
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    Ok(_) => {}
                 }
             }
             if kind == "label" {

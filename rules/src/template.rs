@@ -422,6 +422,10 @@ pub(crate) struct Refs {
     /// Offsets where an output action uses the value (`$value`, `.Value` or an alias), and
     /// whether that action formats it (a humanize function or printf).
     pub(crate) values: Vec<(usize, bool)>,
+    /// PromQL passed to the `query` function, with the offset of its first character.
+    pub(crate) queries: Vec<(String, usize)>,
+    /// `label "x"` reads from a query result: (index in `queries`, label, offset of the name).
+    pub(crate) query_labels: Vec<(usize, String, usize)>,
 }
 
 const FORMATTERS: &[&str] = &[
@@ -444,8 +448,9 @@ pub(crate) fn refs(text: &str) -> Option<Refs> {
     }
     let mut label_vars: Vec<&str> = vec!["$labels"];
     let mut value_vars: Vec<&str> = vec!["$value"];
-    // Open blocks: true when the block rebinds the dot (range, with).
-    let mut blocks: Vec<bool> = Vec::new();
+    // Open blocks: whether the block rebinds the dot (range, with), and the query it ranges
+    // over (`with query "..."`).
+    let mut blocks: Vec<(bool, Option<usize>)> = Vec::new();
     let mut i = 0;
     while i < items.len() {
         if items.get(i).map(|it| it.t) != Some(T::LeftDelim) {
@@ -468,13 +473,33 @@ pub(crate) fn refs(text: &str) -> Option<Refs> {
             .copied()
             .collect();
         i = end + 1;
-        let dot_rebound = blocks.iter().any(|b| *b);
+        let dot_rebound = blocks.iter().any(|b| b.0);
         let first = action.first().copied();
         let keyword = first.filter(|f| f.t == T::Keyword).map(|f| f.val);
+        // Queries of this action, and `label "x"` reads.
+        let mut action_query = None;
+        for (k, it) in action.iter().enumerate() {
+            let arg = action.get(k + 1).filter(|n| n.t == T::Str);
+            match (it.t, it.val, arg) {
+                (T::Ident, "query", Some(q)) => {
+                    if let Some(text) = crate::promql::unquote(q.val) {
+                        action_query = Some(out.queries.len());
+                        out.queries.push((text, q.pos + 1));
+                    }
+                }
+                (T::Ident, "label", Some(l)) => {
+                    let from = action_query.or_else(|| blocks.iter().rev().find_map(|b| b.1));
+                    if let (Some(qi), Some(name)) = (from, crate::promql::unquote(l.val)) {
+                        out.query_labels.push((qi, name, l.pos + 1));
+                    }
+                }
+                _ => {}
+            }
+        }
         match keyword {
-            Some("if") => blocks.push(false),
-            Some("range" | "with") => blocks.push(true),
-            Some("define" | "block") => blocks.push(true),
+            Some("if") => blocks.push((false, None)),
+            Some("range" | "with") => blocks.push((true, action_query)),
+            Some("define" | "block") => blocks.push((true, None)),
             Some("end") => {
                 blocks.pop();
             }
@@ -1007,6 +1032,13 @@ mod tests {
             1
         );
         assert!(r("no template").labels.is_empty());
+        // `query` and the labels read from its result.
+        let x = r("{{ with query \"sum(up)\" }}{{ . | first | label \"instance\" }}{{ end }}");
+        assert_eq!(x.queries, [("sum(up)".to_string(), 15)]);
+        assert_eq!(x.query_labels, [(0, "instance".to_string(), 48)]);
+        let x = r("{{ query \"up\" | first | label \"job\" }}");
+        assert_eq!(x.query_labels, [(0, "job".to_string(), 31)]);
+        assert!(r("{{ label \"job\" }}").query_labels.is_empty());
         assert_eq!(refs("{{ \"unterminated }}"), None);
     }
 

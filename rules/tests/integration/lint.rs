@@ -215,6 +215,10 @@ fn template_label_missing() {
 #[test]
 fn alert_for() {
     let code = "lint/alert-for";
+    let redundant = alert("up == 0", "").replace("for: 5m", "for: 5m\n        keep_firing_for: 0s");
+    assert!(has(&redundant, code));
+    let kept = alert("up == 0", "").replace("for: 5m", "for: 5m\n        keep_firing_for: 5m");
+    assert!(!has(&kept, code));
     let no_for = alert("up == 0", "").replace("        for: 5m\n", "");
     assert!(has(&no_for, code));
     let short = alert("up == 0", "")
@@ -504,6 +508,37 @@ fn aggregation_across_jobs() {
     ));
     assert!(!has(
         &alert("foo{job=\"a\"} / sum(bar{job=\"b\"}) > 0.1", "").replace("        for: 5m\n", ""),
+        code
+    ));
+}
+
+#[test]
+fn template_query() {
+    let code = "lint/template-query";
+    let with = |desc: &str| {
+        alert("up == 0", "").replace("description: d", &format!("description: '{desc}'"))
+    };
+    // pint's documented example: `sum(up)` has no `instance`, `up` has.
+    assert!(has(
+        &with("{{ with query \"sum(up)\" }}{{ . | first | label \"instance\" }}{{ end }}"),
+        code
+    ));
+    assert!(!has(
+        &with("{{ with query \"up\" }}{{ . | first | label \"instance\" }}{{ end }}"),
+        code
+    ));
+    // Syntax errors inside the query, positioned inside the template.
+    let src = with("{{ with query \"sum(up\" }}{{ . | first | value }}{{ end }}");
+    let d = lint_with(LintConfig::default(), &[("t.yml", &src)]);
+    let f = d.iter().find(|x| x.code == code).expect("finding");
+    assert_eq!(f.line, 11);
+    assert!(
+        f.message.contains("unclosed left parenthesis"),
+        "{}",
+        f.message
+    );
+    assert!(!has(
+        &with("{{ with query \"sum(up)\" }}{{ . | first | value }}{{ end }}"),
         code
     ));
 }
