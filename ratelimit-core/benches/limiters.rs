@@ -58,7 +58,7 @@ fn direct(c: &mut Criterion) {
     g.bench_function("deny/manual-clock/governor", |b| {
         b.iter(|| black_box(gov.check().is_ok()))
     });
-    // Each crate's default clock (ours: std Instant; governor: quanta TSC).
+    // Each crate's default clock (both read the TSC through quanta where trusted).
     let ours = DirectBuilder::new(Gcra::new(ours_quota_allow())).build();
     g.bench_function("allow/default-clock/ours", |b| {
         b.iter(|| black_box(ours.check().allowed()))
@@ -83,6 +83,21 @@ fn direct(c: &mut Criterion) {
     let _ = gov.check();
     g.bench_function("deny/default-clock/governor", |b| {
         b.iter(|| black_box(gov.check().is_ok()))
+    });
+    g.finish();
+}
+
+/// The clocks alone: ours (default and ticker), quanta's (governor's default), std's Instant.
+fn clocks(c: &mut Criterion) {
+    use ratelimit_core::Clock;
+    let mut g = c.benchmark_group("clock");
+    let ours = ratelimit_core::MonotonicClock::new();
+    g.bench_function("now/ours", |b| b.iter(|| black_box(ours.now())));
+    let quanta = quanta::Clock::new();
+    g.bench_function("now/quanta", |b| b.iter(|| black_box(quanta.now())));
+    let origin = Instant::now();
+    g.bench_function("now/std-instant", |b| {
+        b.iter(|| black_box(origin.elapsed()))
     });
     g.finish();
 }
@@ -228,6 +243,7 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
+    clocks(&mut c);
     direct(&mut c);
     keyed(&mut c);
     two_threads(&mut c);

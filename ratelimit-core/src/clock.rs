@@ -1,6 +1,5 @@
 //! Clocks: where "now" comes from.
 
-use std::cell::Cell;
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -16,61 +15,80 @@ pub trait Clock: Debug + Send + Sync {
     fn now(&self) -> u64;
 }
 
-/// The default clock: the CPU's time-stamp counter where it is reliable, else the OS monotonic
-/// clock; nanoseconds since the clock was created.
+/// The default clock: the CPU's time-stamp counter where the OS trusts it, else the OS
+/// monotonic clock; nanoseconds since the clock was created.
 ///
-/// Reading `Instant::now` costs 25–100 ns on VMs (about 100 ns here), more than a whole
-/// decision; this clock costs a few nanoseconds. It reads the counter through
-/// [quanta](https://docs.rs/quanta) (the clock governor uses), which uses the time-stamp counter
-/// only when the CPU reports an invariant TSC and `RDTSCP` (constant rate in every power state,
-/// kept in step across cores by the OS), calibrates it once per process against the OS
-/// monotonic clock (blocking the first [`MonotonicClock::new`] for 10–200 ms), and otherwise
-/// falls back to `clock_gettime(CLOCK_MONOTONIC)`, the source of [`Instant`]. The resolution
+/// Reading [`Instant::now`] costs 25–100 ns on VMs (about 100 ns on the benchmark machine),
+/// more than a whole decision; the counter costs what one `RDTSC` costs (about 10 ns there,
+/// the same as governor's default clock, which reads it the same way). The counter is read
+/// through [quanta](https://docs.rs/quanta), which uses it only when the CPU reports an
+/// invariant TSC and `RDTSCP` (a constant rate in every power state), calibrates it once per
+/// process against the OS monotonic clock (the first [`MonotonicClock::new`] blocks for
+/// 10–200 ms), and otherwise reads `clock_gettime(CLOCK_MONOTONIC)` itself. The resolution
 /// stays one nanosecond, so decisions stay exact.
 ///
-/// Monotonicity: quanta promises monotonic readings of one counter, but counters of two cores
-/// may disagree slightly (a VM, a BIOS that does not sync them) and a thread can move between
-/// cores. So each thread also keeps the largest counter value it has read and never reports
-/// less: readings on one thread never go backwards. Across threads, a reading can be behind one
-/// taken just before on another thread by the cores' skew (nanoseconds); limiters tolerate that
-/// by design (a clock that goes backwards never makes an algorithm admit more).
+/// Monotonicity: quanta promises monotonic readings of one counter, but does not check that
+/// the counters of all cores are in step (a VM, a multi-socket machine whose BIOS does not
+/// sync them); readings from a thread that moves between cores could then go backwards. The
+/// Linux kernel does check (at boot, on CPU hot-plug and with its clocksource watchdog) and
+/// bases `CLOCK_MONOTONIC` on the counter only while they are in step. So on Linux this clock
+/// reads the counter only if the kernel's current clocksource is `tsc` when the first clock is
+/// created; otherwise it reads [`Instant`] (monotonic, slower). Its readings are then exactly
+/// as monotonic as the kernel's own clock. (A coarse clock such as `CLOCK_MONOTONIC_COARSE`
+/// is cheap too, but its 4 ms resolution would make every decision inexact; for a coarse but
+/// even cheaper clock, opt in to [`TickerClock`].) Should a clock still step back, no
+/// algorithm admits more because of it.
 #[derive(Debug, Clone, Copy)]
 pub struct MonotonicClock {
-    counter: &'static quanta::Clock,
-    origin: u64,
+    /// The calibrated counter, when trusted.
+    counter: Option<&'static quanta::Clock>,
+    /// The counter's raw reading at creation.
+    origin_raw: u64,
+    /// The OS clock at creation (the fallback's origin).
+    origin: Instant,
 }
 
-/// The process's calibrated counter (calibration runs once).
-fn counter() -> &'static quanta::Clock {
-    static COUNTER: OnceLock<quanta::Clock> = OnceLock::new();
-    COUNTER.get_or_init(quanta::Clock::new)
+/// The process's calibrated counter, if the OS trusts it (decided and calibrated once).
+fn counter() -> Option<&'static quanta::Clock> {
+    static COUNTER: OnceLock<Option<quanta::Clock>> = OnceLock::new();
+    COUNTER
+        .get_or_init(|| os_trusts_tsc().then(quanta::Clock::new))
+        .as_ref()
 }
 
-thread_local! {
-    /// The largest raw counter value read on this thread.
-    static LAST_RAW: Cell<u64> = const { Cell::new(0) };
+/// Whether the kernel keeps its own monotonic clock on the time-stamp counter.
+#[cfg(target_os = "linux")]
+fn os_trusts_tsc() -> bool {
+    std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+        .is_ok_and(|s| s.trim() == "tsc")
 }
 
-/// A raw counter reading, never below an earlier one on this thread.
-#[inline(always)]
-fn raw_now(c: &quanta::Clock) -> u64 {
-    let raw = c.raw();
-    LAST_RAW.with(|last| {
-        let r = raw.max(last.get());
-        last.set(r);
-        r
-    })
+/// Other systems keep the counters in step themselves (Windows, macOS) or quanta reads the
+/// OS clock.
+#[cfg(not(target_os = "linux"))]
+fn os_trusts_tsc() -> bool {
+    true
 }
 
 impl MonotonicClock {
     /// A clock whose origin is now.
     #[must_use]
     pub fn new() -> MonotonicClock {
-        let counter = counter();
+        MonotonicClock::with_counter(counter())
+    }
+
+    fn with_counter(counter: Option<&'static quanta::Clock>) -> MonotonicClock {
         MonotonicClock {
             counter,
-            origin: raw_now(counter),
+            origin_raw: counter.map_or(0, quanta::Clock::raw),
+            origin: Instant::now(),
         }
+    }
+
+    /// Whether this clock reads the CPU's counter (else the OS monotonic clock).
+    #[must_use]
+    pub fn uses_cpu_counter(&self) -> bool {
+        self.counter.is_some()
     }
 }
 
@@ -83,9 +101,12 @@ impl Default for MonotonicClock {
 impl Clock for MonotonicClock {
     #[inline]
     fn now(&self) -> u64 {
-        // Scaled to ns (0 if the reading is at or before the origin).
-        self.counter
-            .delta_as_nanos(self.origin, raw_now(self.counter))
+        match self.counter {
+            // Scaled to ns (0 if the reading is at or before the origin).
+            Some(c) => c.delta_as_nanos(self.origin_raw, c.raw()),
+            // Saturates after 584 years.
+            None => u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        }
     }
 }
 
@@ -225,18 +246,20 @@ mod tests {
 
     #[test]
     fn monotonic_clock_follows_real_time() {
-        let c = MonotonicClock::new();
-        let start = Instant::now();
-        let a = c.now();
-        std::thread::sleep(Duration::from_millis(20));
-        let b = c.now();
-        let real = u64::try_from(start.elapsed().as_nanos()).unwrap();
-        // Calibrated against the OS clock: within 5% plus a millisecond of it.
-        assert!(b - a >= 19_000_000, "{}", b - a);
-        assert!(b - a <= real + real / 20 + 1_000_000, "{} vs {real}", b - a);
-        // Other threads read the same timeline.
-        let t = std::thread::scope(|s| s.spawn(|| c.now()).join().unwrap());
-        assert!(t + 1_000_000 >= b);
+        // The process's choice (counter or OS clock), and the OS clock fallback.
+        for c in [MonotonicClock::new(), MonotonicClock::with_counter(None)] {
+            let start = Instant::now();
+            let a = c.now();
+            std::thread::sleep(Duration::from_millis(20));
+            let b = c.now();
+            let real = u64::try_from(start.elapsed().as_nanos()).unwrap();
+            // Calibrated against the OS clock: within 5% plus a millisecond of it.
+            assert!(b - a >= 19_000_000, "{}", b - a);
+            assert!(b - a <= real + real / 20 + 1_000_000, "{} vs {real}", b - a);
+            // Other threads read the same timeline.
+            let t = std::thread::scope(|s| s.spawn(|| c.now()).join().unwrap());
+            assert!(t >= b);
+        }
     }
 
     #[test]

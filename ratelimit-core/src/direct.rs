@@ -123,6 +123,15 @@ impl<A: Algorithm, C: Clock> DirectLimiter<A, C> {
     /// once for many checks.
     #[inline(always)]
     pub fn check_at(&self, now: u64, cost: u64) -> Decision {
+        if self.opts.is_plain() {
+            return self.alg.cell_check(&self.cell, now, cost, true);
+        }
+        self.check_observed(now, cost)
+    }
+
+    /// The shadow-mode / observer path, out of line.
+    #[inline(never)]
+    fn check_observed(&self, now: u64, cost: u64) -> Decision {
         let d = self.alg.cell_check(&self.cell, now, cost, true);
         self.opts.finish(&self.alg, d)
     }

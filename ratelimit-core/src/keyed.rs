@@ -372,6 +372,9 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     #[inline]
     pub fn check_at(&self, key: &K, now: u64, cost: u64) -> Decision {
         let d = self.decide(key, now, cost, true);
+        if self.opts.is_plain() {
+            return d;
+        }
         self.opts.finish(&self.alg, d)
     }
 

@@ -101,6 +101,14 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// Whether decisions pass through unchanged and unobserved: the hot path then returns
+    /// the algorithm's decision directly, so a caller that only reads `allowed` lets the
+    /// compiler drop the other fields.
+    #[inline(always)]
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.shadow && self.observer.is_none()
+    }
+
     /// Applies shadow mode and calls the observer.
     #[inline(always)]
     pub(crate) fn finish<A: crate::Algorithm>(&self, alg: &A, mut d: Decision) -> Decision {
