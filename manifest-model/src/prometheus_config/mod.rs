@@ -1137,7 +1137,9 @@ fn parse_kubernetes_sd(
         let mut seen = BTreeSet::new();
         for (i, (sel_role, _, _)) in k.selectors.iter().enumerate() {
             let sp = path.key("selectors").index(i);
-            let span = node.locate(&sp.key("role")).span;
+            let span = node
+                .locate(&FieldPath::root().key("selectors").index(i).key("role"))
+                .span;
             if KubernetesRole::parse(sel_role).is_none() {
                 ctx.error(
                     "invalid-value",
