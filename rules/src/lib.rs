@@ -33,6 +33,7 @@ pub mod lint;
 mod model;
 mod names;
 mod parse;
+mod policy;
 mod promql;
 mod re2;
 pub mod slo;

@@ -27,6 +27,8 @@ use crate::model::{Group, Rule, RuleFile};
 use crate::promql::{Checked, Tok, unquote};
 use crate::validate::Ctx;
 
+pub use crate::policy::{AggregateRule, ForLimit, Pattern, Policy, Reject, SelectorRule};
+
 /// Documentation of one lint check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LintCheck {
@@ -218,6 +220,48 @@ pub const CHECKS: &[LintCheck] = &[
         "add `for` of at least one scrape interval"
     ),
     check!(
+        "lint/policy-for",
+        Warning,
+        "alert whose `for` (or `keep_firing_for`) is outside the configured limits (pint's rule/for; off until `policy.for_limits` is set)",
+        "teams agree on how long a condition must last before it pages",
+        "change `for` to a value within the limits"
+    ),
+    check!(
+        "lint/policy-name",
+        Warning,
+        "alert or recording rule name that does not match the configured pattern (pint's rule/name; off until set)",
+        "consistent names make rules and the series they record findable",
+        "rename the rule"
+    ),
+    check!(
+        "lint/policy-reject",
+        Warning,
+        "label or annotation name or value matching a forbidden pattern (pint's rule/reject; off until set)",
+        "some labels (e.g. ones Alertmanager routes on) or values are reserved",
+        "remove or rename the label or annotation"
+    ),
+    check!(
+        "lint/policy-selector",
+        Warning,
+        "selector of a configured metric without a matcher on a required label (pint's promql/selector; off until set)",
+        "without e.g. a `job` matcher the query reads every copy of the metric",
+        "add the label matcher"
+    ),
+    check!(
+        "lint/policy-aggregate",
+        Warning,
+        "rule whose results cannot keep a configured label, or whose aggregation does not remove a label that must be stripped (pint's promql/aggregate; off until set)",
+        "labels like `job` must survive aggregation to link results to their source; others must go before federation",
+        "adjust the by(...)/without(...) list"
+    ),
+    check!(
+        "lint/policy-range",
+        Warning,
+        "range selector or subquery longer than the configured maximum, e.g. the retention (pint's promql/range_query; off until set)",
+        "data older than the retention does not exist, so the result covers less than it claims",
+        "use a shorter range"
+    ),
+    check!(
         "lint/absent-compared",
         Warning,
         "absent()/absent_over_time() used in a comparison",
@@ -262,6 +306,8 @@ pub struct LintConfig {
     pub required_labels: Vec<(String, Vec<String>)>,
     /// Annotations every alert must have.
     pub required_annotations: Vec<String>,
+    /// Policies (the `lint/policy-*` checks); none by default.
+    pub policy: Policy,
 }
 
 impl Default for LintConfig {
@@ -273,6 +319,7 @@ impl Default for LintConfig {
             rate_range_multiple: 4,
             required_labels: vec![("severity".to_string(), Vec::new())],
             required_annotations: vec!["summary".to_string(), "description".to_string()],
+            policy: Policy::default(),
         }
     }
 }
@@ -400,6 +447,9 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
     if r.is_alert() {
         alert_checks(out, g, r, cfg);
     }
+    if !cfg.policy.is_empty() {
+        policy_rule(out, g, r, &cfg.policy);
+    }
     let (Some(c), Some(e)) = (checked, r.expr.as_ref()) else {
         return;
     };
@@ -456,11 +506,18 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
             }
         }
     }
-    let (sources, dead) = if !templates.is_empty() || needs_flow(&c.ast) {
-        crate::flow::analyse(c, &c.ast)
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let aggregate_rules: Vec<&AggregateRule> = cfg
+        .policy
+        .aggregate
+        .iter()
+        .filter(|a| a.rule.is_match(r.name()))
+        .collect();
+    let (sources, dead) =
+        if !templates.is_empty() || !aggregate_rules.is_empty() || needs_flow(&c.ast) {
+            crate::flow::analyse(c, &c.ast)
+        } else {
+            (Vec::new(), Vec::new())
+        };
     let mut seen = HashSet::new();
     for (token, msg) in dead {
         if seen.insert(msg.clone()) {
@@ -473,6 +530,7 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
             );
         }
     }
+    policy_expr(out, g, r, c, &at, &sources, &aggregate_rules, &cfg.policy);
     if r.is_alert() {
         if !has_condition(&c.ast) {
             out.push(
@@ -794,6 +852,177 @@ fn contains_call(e: &Ast, names: &[&str]) -> bool {
         _ => false,
     }
 }
+
+/// Policy checks on a rule's fields.
+fn policy_rule(out: &mut Out<'_>, g: &Group, r: &Rule, p: &Policy) {
+    let name_pos = r
+        .record
+        .as_ref()
+        .or(r.alert.as_ref())
+        .map_or(r.pos, |n| n.pos);
+    let names = if r.is_alert() {
+        p.alert_names.as_ref()
+    } else {
+        p.record_names.as_ref()
+    };
+    if let Some(pat) = names.filter(|pat| !pat.is_match(r.name())) {
+        out.push(
+            "lint/policy-name",
+            name_pos,
+            g,
+            Some(r),
+            format!("name {:?} does not match {:?}", r.name(), pat.as_str()),
+        );
+    }
+    for rj in &p.reject {
+        for (kvs, keys, values, what) in [
+            (&r.labels, rj.label_keys, rj.label_values, "label"),
+            (
+                &r.annotations,
+                rj.annotation_keys,
+                rj.annotation_values,
+                "annotation",
+            ),
+        ] {
+            for kv in kvs {
+                if keys && rj.pattern.is_match(&kv.key.value) {
+                    out.push(
+                        "lint/policy-reject",
+                        kv.key.pos,
+                        g,
+                        Some(r),
+                        format!(
+                            "{what} name {:?} is not allowed ({:?})",
+                            kv.key.value,
+                            rj.pattern.as_str()
+                        ),
+                    );
+                }
+                if values && rj.pattern.is_match(&kv.value.value) {
+                    out.push(
+                        "lint/policy-reject",
+                        kv.value.pos,
+                        g,
+                        Some(r),
+                        format!(
+                            "{what} {:?} has a value that is not allowed ({:?})",
+                            kv.key.value,
+                            rj.pattern.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if r.is_alert() {
+        for lim in p.for_limits.iter().filter(|l| l.alert.is_match(r.name())) {
+            let (field, what) = if lim.keep_firing_for {
+                (&r.keep_firing_for, "keep_firing_for")
+            } else {
+                (&r.for_, "for")
+            };
+            let ms = field
+                .as_ref()
+                .and_then(|f| parse_duration(&f.value).ok())
+                .unwrap_or(0);
+            let pos = field.as_ref().map_or(name_pos, |f| f.pos);
+            let fmt = crate::duration::format_duration;
+            if let Some(min) = lim.min_ms.filter(|min| ms < *min) {
+                out.push(
+                    "lint/policy-for",
+                    pos,
+                    g,
+                    Some(r),
+                    format!("`{what}` is {} but must be at least {}", fmt(ms), fmt(min)),
+                );
+            }
+            if let Some(max) = lim.max_ms.filter(|max| ms > *max) {
+                out.push(
+                    "lint/policy-for",
+                    pos,
+                    g,
+                    Some(r),
+                    format!("`{what}` is {} but must be at most {}", fmt(ms), fmt(max)),
+                );
+            }
+        }
+    }
+}
+
+/// Policy checks on a rule's expression.
+#[allow(clippy::too_many_arguments)]
+fn policy_expr(
+    out: &mut Out<'_>,
+    g: &Group,
+    r: &Rule,
+    c: &Checked,
+    at: &dyn Fn(&str) -> Position,
+    sources: &[crate::flow::Source],
+    aggregate: &[&AggregateRule],
+    p: &Policy,
+) {
+    for sel in &p.selectors {
+        for (metric, label) in crate::policy::missing_selector_labels(&c.ast, sel) {
+            out.push(
+                "lint/policy-selector",
+                at(&metric),
+                g,
+                Some(r),
+                format!("selector of {metric:?} must filter on label {label:?}"),
+            );
+        }
+    }
+    if let Some(max) = p.max_range_ms {
+        for (what, ms) in crate::policy::long_ranges(&c.ast, max) {
+            let fmt = crate::duration::format_duration;
+            out.push(
+                "lint/policy-range",
+                at(&what),
+                g,
+                Some(r),
+                format!(
+                    "range [{}] of {what} is longer than the allowed {}",
+                    fmt(ms),
+                    fmt(max)
+                ),
+            );
+        }
+    }
+    for a in aggregate {
+        for l in &a.keep {
+            if let Some(s) = sources.iter().find(|s| !s.can_have(l)) {
+                out.push(
+                    "lint/policy-aggregate",
+                    r.expr.as_ref().map_or(r.pos, |e| e.pos),
+                    g,
+                    Some(r),
+                    format!(
+                        "label {l:?} must be kept, but the results cannot have it: {}",
+                        s.why_not(l)
+                    ),
+                );
+            }
+        }
+        for l in &a.strip {
+            let aggregated = |s: &&crate::flow::Source| {
+                s.ops
+                    .iter()
+                    .any(|o| AGGREGATIONS.contains(&o.as_str()) && !SAMPLING.contains(&o.as_str()))
+            };
+            if sources.iter().filter(aggregated).any(|s| s.can_have(l)) {
+                out.push(
+                    "lint/policy-aggregate",
+                    r.expr.as_ref().map_or(r.pos, |e| e.pos),
+                    g,
+                    Some(r),
+                    format!("label {l:?} must be removed by the aggregation, but the results can still have it"),
+                );
+            }
+        }
+    }
+}
+
+const SAMPLING: &[&str] = &["topk", "bottomk", "limitk", "limit_ratio"];
 
 /// pint's `promql/regexp`: plain strings, wildcards, redundant anchors and smelly selectors.
 #[allow(clippy::too_many_arguments)]

@@ -744,3 +744,167 @@ fn validate_only_runs_no_lint() {
     let d = crate::check(&alert("sum(up)", ""), Dialect::V3, true);
     assert!(d.is_empty(), "{d:?}");
 }
+
+fn with_policy(policy: rules::lint::Policy, src: &str) -> Vec<String> {
+    let cfg = LintConfig {
+        policy,
+        ..LintConfig::default()
+    };
+    lint_with(cfg, &[("t.yml", src)])
+        .into_iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+fn pat(p: &str) -> rules::lint::Pattern {
+    rules::lint::Pattern::new(p).unwrap()
+}
+
+#[test]
+fn policy_for() {
+    let code = "lint/policy-for";
+    let p = rules::lint::Policy {
+        for_limits: vec![rules::lint::ForLimit {
+            alert: pat(".*"),
+            min_ms: Some(120_000),
+            max_ms: Some(600_000),
+            keep_firing_for: false,
+        }],
+        ..Default::default()
+    };
+    let five = alert("up == 0", "");
+    assert!(!with_policy(p.clone(), &five).iter().any(|c| c == code));
+    assert!(
+        with_policy(p.clone(), &five.replace("for: 5m", "for: 1m"))
+            .iter()
+            .any(|c| c == code)
+    );
+    assert!(
+        with_policy(p, &five.replace("for: 5m", "for: 1h"))
+            .iter()
+            .any(|c| c == code)
+    );
+}
+
+#[test]
+fn policy_name() {
+    let code = "lint/policy-name";
+    let p = rules::lint::Policy {
+        alert_names: Some(pat("[A-Z][A-Za-z0-9]*")),
+        record_names: Some(pat("[a-z_]+:[a-z_]+:[a-z0-9_]+")),
+        ..Default::default()
+    };
+    assert!(
+        !with_policy(p.clone(), &alert("up == 0", ""))
+            .iter()
+            .any(|c| c == code)
+    );
+    let bad = alert("up == 0", "").replace("alert: A", "alert: a-b");
+    assert!(with_policy(p.clone(), &bad).iter().any(|c| c == code));
+    assert!(
+        with_policy(p.clone(), &record("JobUp", "sum(up)"))
+            .iter()
+            .any(|c| c == code)
+    );
+    assert!(
+        !with_policy(p, &record("job:up:sum", "sum by (job) (up)"))
+            .iter()
+            .any(|c| c == code)
+    );
+    assert!(rules::lint::Pattern::new("(").is_err());
+}
+
+#[test]
+fn policy_reject() {
+    let code = "lint/policy-reject";
+    let p = rules::lint::Policy {
+        reject: vec![rules::lint::Reject {
+            pattern: pat("alertname|.*secret.*"),
+            label_keys: true,
+            label_values: true,
+            annotation_keys: false,
+            annotation_values: true,
+        }],
+        ..Default::default()
+    };
+    assert!(
+        !with_policy(p.clone(), &alert("up == 0", ""))
+            .iter()
+            .any(|c| c == code)
+    );
+    let key =
+        alert("up == 0", "").replace("severity: page", "severity: page\n          alertname: x");
+    assert!(with_policy(p.clone(), &key).iter().any(|c| c == code));
+    let value = alert("up == 0", "").replace("summary: s", "summary: my secret");
+    assert!(with_policy(p, &value).iter().any(|c| c == code));
+}
+
+#[test]
+fn policy_selector() {
+    let code = "lint/policy-selector";
+    let p = rules::lint::Policy {
+        selectors: vec![rules::lint::SelectorRule {
+            metric: pat("http_.*"),
+            required_labels: vec!["job".to_string()],
+        }],
+        ..Default::default()
+    };
+    let bad = alert("sum(rate(http_requests_total[5m])) > 1", "");
+    assert!(with_policy(p.clone(), &bad).iter().any(|c| c == code));
+    let good = alert("sum(rate(http_requests_total{job=\"api\"}[5m])) > 1", "");
+    assert!(!with_policy(p.clone(), &good).iter().any(|c| c == code));
+    assert!(
+        !with_policy(p, &alert("up == 0", ""))
+            .iter()
+            .any(|c| c == code)
+    );
+}
+
+#[test]
+fn policy_aggregate() {
+    let code = "lint/policy-aggregate";
+    let p = rules::lint::Policy {
+        aggregate: vec![rules::lint::AggregateRule {
+            rule: pat("job:.+"),
+            keep: vec!["job".to_string()],
+            strip: vec!["instance".to_string()],
+        }],
+        ..Default::default()
+    };
+    let ok = record("job:up:sum", "sum by (job) (up)");
+    assert!(!with_policy(p.clone(), &ok).iter().any(|c| c == code));
+    let drops_job = record("job:up:sum", "sum(up)");
+    assert!(with_policy(p.clone(), &drops_job).iter().any(|c| c == code));
+    let keeps_instance = record("job:up:sum", "sum without (cpu) (up)");
+    assert!(
+        with_policy(p.clone(), &keeps_instance)
+            .iter()
+            .any(|c| c == code)
+    );
+    // Rules the pattern does not name are not checked.
+    assert!(
+        !with_policy(p, &record("instance:up:sum", "sum(up)"))
+            .iter()
+            .any(|c| c == code)
+    );
+}
+
+#[test]
+fn policy_range() {
+    let code = "lint/policy-range";
+    let p = rules::lint::Policy {
+        max_range_ms: Some(24 * 3_600_000),
+        ..Default::default()
+    };
+    let long = alert("rate(x_total[2d]) > 1", "");
+    assert!(with_policy(p.clone(), &long).iter().any(|c| c == code));
+    let sub = alert("max_over_time(rate(x_total[5m])[3d:5m]) > 1", "");
+    assert!(with_policy(p.clone(), &sub).iter().any(|c| c == code));
+    assert!(
+        !with_policy(p.clone(), &alert("rate(x_total[1d]) > 1", ""))
+            .iter()
+            .any(|c| c == code)
+    );
+    // Off by default.
+    assert!(!has(&long, code));
+}
