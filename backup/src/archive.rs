@@ -5,10 +5,9 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use tar::{EntryType, Header, HeaderMode};
 
+use crate::compress::ParallelGz;
 use crate::error::{Error, Result, UnsafeReason};
 use crate::hashing::{HashingReader, HashingWriter};
 use crate::manifest::{FileRecord, SourceRecord};
@@ -81,7 +80,7 @@ impl<R: Read> Read for SourceReader<'_, R> {
 }
 
 pub(crate) struct ArchiveWriter<'p, W: Write> {
-    builder: tar::Builder<GzEncoder<HashingWriter<W>>>,
+    builder: tar::Builder<ParallelGz<HashingWriter<W>>>,
     files: Vec<FileRecord>,
     tops: HashSet<String>,
     done: ProgressUpdate,
@@ -98,7 +97,7 @@ impl<'p, W: Write> ArchiveWriter<'p, W> {
         progress: &'p mut dyn Progress,
         on_write_error: &'p dyn Fn(io::Error) -> Error,
     ) -> Self {
-        let gz = GzEncoder::new(HashingWriter::new(out), Compression::new(level.min(9)));
+        let gz = ParallelGz::new(HashingWriter::new(out), level);
         let mut builder = tar::Builder::new(gz);
         builder.mode(HeaderMode::Complete);
         builder.follow_symlinks(false);

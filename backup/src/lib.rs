@@ -37,6 +37,7 @@
 
 mod archive;
 mod clock;
+mod compress;
 mod error;
 mod hashing;
 mod manifest;

@@ -8,7 +8,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use tar::EntryType;
 
 use crate::error::{Error, Result, UnsafeReason};
@@ -170,7 +170,7 @@ fn extract(
     let mut summary = RestoreSummary::default();
 
     let mut raw = HashingReader::new(archive);
-    let mut tar = tar::Archive::new(GzDecoder::new(&mut raw));
+    let mut tar = tar::Archive::new(MultiGzDecoder::new(&mut raw));
     for entry in tar.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
         let path_bytes = entry.path_bytes();

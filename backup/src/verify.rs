@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 use tar::EntryType;
 
@@ -155,7 +155,7 @@ fn check_entries<R: Read>(
     problems: &mut Vec<Problem>,
     files_checked: &mut u64,
 ) -> io::Result<()> {
-    let mut tar = tar::Archive::new(GzDecoder::new(raw));
+    let mut tar = tar::Archive::new(MultiGzDecoder::new(raw));
     for entry in tar.entries()? {
         let entry = entry?;
         if !matches!(
