@@ -3,7 +3,49 @@
 //! Every check has a stable code, a documentation entry in [`CHECKS`] (what, why, how to fix)
 //! and a default severity. Disable a check for all files with [`LintConfig::disabled`], for a
 //! file with a `# rules file/disable CODE` comment, and for one rule with a
-//! `# rules disable CODE` comment above or inside the rule.
+//! `# rules disable CODE` comment above or inside the rule. The `lint/policy-*` checks only
+//! run once a [`Policy`] is configured.
+//!
+//! # pint's offline checks
+//!
+//! Every check cloudflare/pint (v0.87) runs without a Prometheus server, and where it lives here:
+//!
+//! | pint | here |
+//! |---|---|
+//! | `promql/syntax` | `rules/expr-syntax` (validation) |
+//! | `alerts/for` | `rules/duration` (validation); `lint/alert-for` (no or zero `for`, `for` below the interval, redundant `keep_firing_for: 0s`) |
+//! | `alerts/comparison` | `lint/alert-no-condition` (a `bool` comparison is no condition), `lint/absent-compared` |
+//! | `alerts/template` | `rules/template` (validation); `lint/template-label-missing`, `lint/value-in-label`, `lint/value-humanize`, `lint/template-query` |
+//! | `promql/fragile` | `lint/topk-in-alert`, `lint/aggregation-across-jobs` |
+//! | `promql/regexp` | `lint/regex-not-needed`, `lint/regex-anchored`, `lint/regex-smelly` |
+//! | `promql/impossible` | `lint/impossible-vector-matching` (label-flow dead code and constant comparisons) |
+//! | `promql/nan` | `lint/nan-in-aggregation` |
+//! | `rule/dependency` | `lint/cross-group-dependency`, `lint/undefined-recorded-series` |
+//! | `group/interval` | `lint/group-interval-long` |
+//! | `rule/duplicate` | `lint/duplicate-alert`, `lint/duplicate-record` (across all loaded files rather than per server) |
+//! | `alerts/absent` | `lint/absent-for`, with [`LintConfig::scrape_interval_ms`] instead of the server's |
+//! | `rule/label`, `alerts/annotation` | `lint/required-label` (allowed values), `lint/required-annotation` (presence) |
+//! | `rule/for`, `rule/name`, `rule/reject`, `promql/selector`, `promql/aggregate`, `promql/range_query` | `lint/policy-for`, `lint/policy-name`, `lint/policy-reject`, `lint/policy-selector`, `lint/policy-aggregate`, `lint/policy-range` |
+//! | `promql/rate`, `promql/counter`, `promql/vector_matching` (server checks) | offline parts: `lint/rate-range-too-short`, `lint/rate-on-non-counter` and `lint/counter-without-rate` (by metric name instead of metadata), `lint/impossible-vector-matching` (label sets and values known from the query) |
+//!
+//! Deliberately left out:
+//! - `rule/report` (report every matching rule): a policy of the caller's pipeline, which can
+//!   filter the parsed [`crate::RuleFile`] itself.
+//! - `rule/label` on recording rules and allowed values for `alerts/annotation`: required labels
+//!   and annotations apply to alerts, annotation values are not restricted.
+//! - `pint/comment`, `rule/owner`, `ignore/file`: pint's own comment language and ownership
+//!   metadata; here `# rules disable` / `# rules file/disable` comments cover disabling.
+//! - `rule/dependency` for *removed* recording rules: needs the git history (`pint ci`).
+//! - `promql/series`, `promql/offset`, `promql/features`, `labels/conflict`,
+//!   `alerts/external_labels`, `alerts/count`, `query/cost`, `rule/link`: they query a server
+//!   (or fetch URLs), which an offline lint cannot.
+//!
+//! Where the analysis differs from pint's, on purpose: `=~` wildcards are only `.*`/`.+` (pint
+//! also counts `a*`, which does not match everything); a regex matcher that matches the empty
+//! string makes its label possible, not certain; `histogram_quantile` removes `le`; vector
+//! matching is also impossible when the right side always has a label the left cannot, or when
+//! both sides fix a label (`job="a"` vs `job="b"`) to different values; `$labels.x` is checked
+//! in every action (pint: top-level ones only) and `$value` in labels only in output actions.
 //!
 //! ```
 //! use rules::{CheckOptions, Checker};
@@ -171,6 +213,13 @@ pub const CHECKS: &[LintCheck] = &[
         "keep one definition"
     ),
     check!(
+        "lint/duplicate-record",
+        Warning,
+        "the same series (record name and labels) recorded by rules in different groups or files (pint's rule/duplicate; promtool reports duplicates within one group)",
+        "both rules write the same series, so their samples overwrite each other and the series flips between two computations",
+        "keep one rule, or give the two different labels"
+    ),
+    check!(
         "lint/impossible-vector-matching",
         Warning,
         "dead code found by label flow (pint's promql/impossible and the offline part of promql/vector_matching): a binary operation whose sides can never match (a label in on(...) or always present on one side that the other cannot have, or both sides fixing a label such as job to different values), by(...)/on(...) on a label already removed, group_left/right(...) copying a label the other side cannot have, a label joined by group_left/right that an enclosing operation drops",
@@ -260,6 +309,13 @@ pub const CHECKS: &[LintCheck] = &[
         "range selector or subquery longer than the configured maximum, e.g. the retention (pint's promql/range_query; off until set)",
         "data older than the retention does not exist, so the result covers less than it claims",
         "use a shorter range"
+    ),
+    check!(
+        "lint/absent-for",
+        Warning,
+        "alert using absent() whose `for` is shorter than twice the scrape interval (pint's alerts/absent, with the configured scrape interval instead of the server's)",
+        "a series is briefly absent after every Prometheus restart and whenever one scrape is late, so the alert fires falsely",
+        "set `for` to at least 2 scrape intervals (default: 30s for a 15s interval)"
     ),
     check!(
         "lint/absent-compared",
@@ -552,6 +608,25 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
                 out.push("lint/aggregation-across-jobs", e.pos, g, Some(r), msg);
             }
         }
+        let for_ms = r
+            .for_
+            .as_ref()
+            .and_then(|f| parse_duration(&f.value).ok())
+            .unwrap_or(0);
+        let min = cfg.scrape_interval_ms.saturating_mul(2);
+        if contains_call(&c.ast, &["absent", "absent_over_time"]) && for_ms < min {
+            out.push(
+                "lint/absent-for",
+                r.for_.as_ref().map_or(e.pos, |f| f.pos),
+                g,
+                Some(r),
+                format!(
+                    "alert uses absent() with `for` {} below 2 x the {} scrape interval: it fires whenever a scrape is late or right after a restart",
+                    crate::duration::format_duration(for_ms),
+                    crate::duration::format_duration(cfg.scrape_interval_ms)
+                ),
+            );
+        }
         if contains_call(&c.ast, &["topk", "bottomk", "limitk"]) {
             out.push(
                 "lint/topk-in-alert",
@@ -743,6 +818,29 @@ impl Walker<'_> {
             }
             Ast::Binary(b) => {
                 let cmp = b.op.is_comparison_operator();
+                if cmp
+                    && !b.modifier.as_ref().is_some_and(|m| m.return_bool)
+                    && let (Some(l), Some(r)) = (constant(&b.lhs), constant(&b.rhs))
+                {
+                    let op = b.op.to_string();
+                    let holds = match op.as_str() {
+                        "==" => l == r,
+                        "!=" => l != r,
+                        "<" => l < r,
+                        "<=" => l <= r,
+                        ">" => l > r,
+                        _ => l >= r,
+                    };
+                    if !holds {
+                        self.findings.push((
+                            "lint/impossible-vector-matching",
+                            op.clone(),
+                            format!(
+                                "`{l} {op} {r}` is always false, so this never returns anything"
+                            ),
+                        ));
+                    }
+                }
                 let is_absent = |e: &Ast| matches!(unparen(e), Ast::Call(c) if matches!(c.func.name, "absent" | "absent_over_time"));
                 if cmp && (is_absent(&b.lhs) || is_absent(&b.rhs)) {
                     let name = if is_absent(&b.lhs) { &b.lhs } else { &b.rhs };
@@ -789,6 +887,31 @@ impl Walker<'_> {
             Ast::Subquery(s) => self.walk(&s.expr, in_call, in_cmp),
             _ => {}
         }
+    }
+}
+
+/// The value of an expression made of numbers only (`vector(1)`, `2 * 3`, ...).
+fn constant(e: &Ast) -> Option<f64> {
+    match e {
+        Ast::NumberLiteral(n) => Some(n.val),
+        Ast::Paren(p) => constant(&p.expr),
+        Ast::Unary(u) => constant(&u.expr).map(|v| -v),
+        Ast::Call(c) if matches!(c.func.name, "vector" | "scalar") => {
+            c.args.args.first().and_then(|a| constant(a))
+        }
+        Ast::Binary(b) if !b.op.is_comparison_operator() && !b.op.is_set_operator() => {
+            let (l, r) = (constant(&b.lhs)?, constant(&b.rhs)?);
+            match b.op.to_string().as_str() {
+                "+" => Some(l + r),
+                "-" => Some(l - r),
+                "*" => Some(l * r),
+                "/" => Some(l / r),
+                "%" => Some(l % r),
+                "^" => Some(l.powf(r)),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -1434,6 +1557,7 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
     // Dependency graph between recording rules, by name.
     let mut deps: HashMap<&str, Vec<String>> = HashMap::new();
     let mut alerts: HashMap<(String, String), (String, u32, String)> = HashMap::new();
+    let mut records: HashMap<String, (&str, &str, u32)> = HashMap::new();
     for l in loaded {
         let mut out = Out {
             cfg,
@@ -1494,6 +1618,34 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
                     }
                 } else {
                     alerts.insert(key, (l.file.path.clone(), r.pos.line, here));
+                }
+            }
+            if let Some(rec) = &r.record {
+                let mut labels: Vec<(&str, &str)> = g
+                    .labels
+                    .iter()
+                    .chain(r.labels.iter())
+                    .map(|kv| (kv.key.value.as_str(), kv.value.value.as_str()))
+                    .collect();
+                labels.sort_unstable();
+                labels.dedup_by(|a, b| a.0 == b.0);
+                let key = format!("{}{labels:?}", rec.value);
+                let here = (l.file.path.as_str(), g.name.value.as_str());
+                match records.get(&key) {
+                    Some((path, group, line)) if (*path, *group) != here => out.push(
+                        "lint/duplicate-record",
+                        rec.pos,
+                        g,
+                        Some(r),
+                        format!(
+                            "{:?} with the same labels is also recorded in {path}:{line} (group {group:?}); the two rules overwrite each other's samples",
+                            rec.value
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        records.insert(key, (here.0, here.1, rec.pos.line));
+                    }
                 }
             }
         }

@@ -441,6 +441,11 @@ fn impossible_as_pint_documents_it() {
     );
     let good = "(service_ready and on (instance) (service_errors == 0)) * on (cluster) group_left(env, location) cluster_info";
     assert!(!has(&alert(good, ""), code));
+    // Comparisons between constants that never hold.
+    assert!(has(&alert("vector(1) > 2", ""), code));
+    assert!(has(&alert("vector(2 * 3) == 5", ""), code));
+    assert!(!has(&alert("vector(1) > 0", ""), code));
+    assert!(!has(&alert("vector(1) > bool 2", ""), code));
 }
 
 #[test]
@@ -907,4 +912,30 @@ fn policy_range() {
     );
     // Off by default.
     assert!(!has(&long, code));
+}
+
+#[test]
+fn duplicate_record_across_groups_and_files() {
+    let code = "lint/duplicate-record";
+    let a = record("job:up:sum", "sum by (job) (up)");
+    let b = a.replace("name: g", "name: h");
+    let d = lint_with(LintConfig::default(), &[("a.yml", &a), ("b.yml", &b)]);
+    assert!(d.iter().any(|x| x.code == code && x.file == "b.yml"));
+    // Different labels make different series.
+    let c = format!("{b}        labels:\n          env: prod\n");
+    let d = lint_with(LintConfig::default(), &[("a.yml", &a), ("c.yml", &c)]);
+    assert!(!d.iter().any(|x| x.code == code), "{d:?}");
+}
+
+#[test]
+fn absent_for() {
+    let code = "lint/absent-for";
+    let a = alert("absent(up{job=\"api\"})", "");
+    assert!(!has(&a, code));
+    assert!(has(&a.replace("for: 5m", "for: 15s"), code));
+    assert!(has(&a.replace("        for: 5m\n", ""), code));
+    assert!(!has(
+        &alert("up == 0", "").replace("for: 5m", "for: 15s"),
+        code
+    ));
 }
