@@ -49,11 +49,13 @@
 //! - [`RuledLimiter`]: a quota per key from [`QuotaRules`] (exact key, then the most specific
 //!   pattern, then the default), replaceable at run time without resetting unchanged keys.
 //! - `redis_store::RedisLimiter` (feature `redis`): the state in Redis, one atomic Lua script
-//!   and one round trip per decision, server time, a fail policy.
+//!   and one round trip per decision (composites too), peek, pipelined batches, server time,
+//!   a fail policy.
 //!
 //! All take `check_at(now)` so callers can batch clock reads, `peek` (consumes nothing),
 //! `reserve`/`cancel` (refunds), shadow mode and an [`Observer`] for metrics. Time comes from a
-//! [`Clock`]: [`MonotonicClock`] (default), [`ManualClock`] for tests and simulations, and the
+//! [`Clock`]: [`MonotonicClock`] (default: the CPU's time-stamp counter where the OS trusts
+//! it, exact to the nanosecond), [`ManualClock`] for tests and simulations, and the
 //! opt-in [`TickerClock`] (one atomic load per reading, coarse but monotonic).
 //!
 //! ```
