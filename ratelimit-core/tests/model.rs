@@ -266,6 +266,28 @@ proptest! {
         }
     }
 
+    /// Keyed GCRA keeps its per-key time packed in 64 bits of ticks while it fits and
+    /// unpacked beyond: decisions equal the model on traces that cross that boundary.
+    #[test]
+    fn keyed_gcra_across_the_64_bit_tick_boundary(q in quota_strategy(), trace in trace_strategy(), back in 0u64..3000) {
+        let (mut a, mut b) = (q.limit(), q.period_ns());
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        let s = q.limit() / a;
+        // With s > 1, times run from below to beyond 2^64/s ns, where ticks need 65 bits.
+        let base = (u64::MAX / s).saturating_sub(back).min(u64::MAX - 8_000);
+        let lim = KeyedBuilder::new(algorithm("gcra", q)).clock(ManualClock::new(0)).shards(1).build::<u8>().unwrap();
+        let mut models: HashMap<u8, Model> = HashMap::new();
+        for &(t, cost, key) in &trace {
+            let t = base + t;
+            let m = models.entry(key).or_insert_with(|| Model::new("gcra", q));
+            let want = m.admits(t.into(), cost.into());
+            prop_assert_eq!(lim.check_at(&key, t, cost).allowed(), want, "key {} at {}", key, t);
+            if want { m.record(t.into(), cost.into()); }
+        }
+    }
+
     /// A key cap holds, and evicting only ever admits more: every request the uncapped
     /// limiter admits, given the same history of admissions... (weaker, checkable form) the
     /// capped limiter never denies a request whose key's model admits it on the capped
