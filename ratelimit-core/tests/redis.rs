@@ -351,7 +351,9 @@ fn composite_same_decisions_as_memory() {
             let key = format!("k{}", rng.next(2));
             let cost = [1, 1, 1, 2, 3, 0][rng.next(6) as usize];
             let ctx = format!("set {si} step {step} t={t} key={key} cost={cost}");
-            // Peek first: same answer as memory's peek, and it consumes nothing.
+            // Peek first: same answer as memory's peek, and it writes nothing.
+            let pattern = format!("comp{si}:{{{key}}}:*");
+            let before = dump(&mut conn, &pattern);
             let p = rt.block_on(redis.peek_at_us(&key, t * 1000, cost));
             assert_eq!(p.degraded, None, "{ctx}");
             assert_eq!(
@@ -359,22 +361,14 @@ fn composite_same_decisions_as_memory() {
                 seen(&mem.peek_at(&key, t * 1_000_000, cost)),
                 "{ctx}"
             );
-            let before: Vec<Option<String>> = keys_of(&mut conn, &format!("comp{si}:{{{key}}}:*"))
-                .iter()
-                .map(|k| redis::cmd("GET").arg(k).query(&mut conn).unwrap_or(None))
-                .collect();
+            assert_eq!(before, dump(&mut conn, &pattern), "a peek wrote: {ctx}");
             let r = rt.block_on(redis.check_at_us(&key, t * 1000, cost));
             assert_eq!(r.degraded, None, "{ctx}");
             let m = mem.check_at(&key, t * 1_000_000, cost);
             assert_eq!(seen(&r.decision), seen(&m), "{ctx}");
             if !m.allowed() {
                 denied_by_some += 1;
-                let after: Vec<Option<String>> =
-                    keys_of(&mut conn, &format!("comp{si}:{{{key}}}:*"))
-                        .iter()
-                        .map(|k| redis::cmd("GET").arg(k).query(&mut conn).unwrap_or(None))
-                        .collect();
-                assert_eq!(before, after, "a denial wrote: {ctx}");
+                assert_eq!(before, dump(&mut conn, &pattern), "a denial wrote: {ctx}");
             }
         }
         assert!(denied_by_some > 0, "set {si} never denied");
@@ -401,6 +395,17 @@ fn seen(d: &ratelimit_core::Decision) -> Fields {
         d.retry_after_ns(),
         d.policy(),
     )
+}
+
+/// Every key matching `pattern` with its serialized value (any type).
+fn dump(conn: &mut redis::Connection, pattern: &str) -> Vec<(String, Vec<u8>)> {
+    keys_of(conn, pattern)
+        .into_iter()
+        .map(|k| {
+            let v: Vec<u8> = redis::cmd("DUMP").arg(&k).query(conn).unwrap();
+            (k, v)
+        })
+        .collect()
 }
 
 fn keys_of(conn: &mut redis::Connection, pattern: &str) -> Vec<String> {

@@ -1,6 +1,7 @@
 -- sliding-log: a list of "t_us cost", oldest first. (a, b) = (limit, period_us).
 -- State seen: {t1, c1, t2, c2, ...}, the entries in the window. Expired entries are trimmed
--- whatever the decision (that changes no decision).
+-- when an admission is written (until then they are skipped), so peeks and denials write
+-- nothing.
 local function sliding_log(key, now, cost, limit, period)
   local items = redis.call('LRANGE', key, 0, -1)
   local seen = {}
@@ -17,9 +18,9 @@ local function sliding_log(key, now, cost, limit, period)
       seen[#seen + 1] = c
     end
   end
-  if drop > 0 then redis.call('LTRIM', key, drop, -1) end
   return total + cost <= limit, seen, function()
     if cost > 0 then
+      if drop > 0 then redis.call('LTRIM', key, drop, -1) end
       local t = now
       if newest and newest >= now then
         t = newest
