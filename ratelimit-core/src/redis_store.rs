@@ -569,7 +569,7 @@ impl RedisLimiter {
         self.decision_from(&reply, cost, apply)
     }
 
-    /// The decision from a script's reply `{admitted, now_us, state...}` (one limit) or
+    /// The decision from a script's reply `{admitted, state..., now_us}` (one limit) or
     /// `{admitted, now_us, n1, state 1..., n2, state 2...}` (composite).
     fn decision_from(&self, reply: &Value, cost: u64, apply: bool) -> Result<Decision, Error> {
         let bad = || Error::RedisReply {
@@ -582,10 +582,15 @@ impl RedisLimiter {
             Some(Value::Int(v)) => u64::try_from(*v).ok(),
             _ => None,
         };
-        let (Some(admitted), Some(now_us)) = (int(0), int(1)) else {
+        let i = &self.inner;
+        let now_at = if i.composite {
+            1
+        } else {
+            r.len().saturating_sub(1)
+        };
+        let (Some(admitted), Some(now_us), true) = (int(0), int(now_at), now_at > 0) else {
             return Err(bad());
         };
-        let i = &self.inner;
         // As in memory: a composite's limits apply the request only when all admit.
         let apply = apply && admitted == 1;
         let d = if i.composite {
@@ -601,9 +606,10 @@ impl RedisLimiter {
             }
             Decision::all(&ds)
         } else {
+            let seen = r.get(1..now_at).ok_or_else(bad)?;
             i.parts
                 .first()
-                .and_then(|p| p.decision(r.get(2..).unwrap_or(&[]), now_us, cost, apply))
+                .and_then(|p| p.decision(seen, now_us, cost, apply))
         };
         match d {
             Some(d) if (admitted == 1) == d.allowed() => Ok(d),

@@ -1,5 +1,5 @@
 -- sliding-window: one key "index prev curr". (a, b) = (limit, period_us).
--- State seen: {index, prev, curr}.
+-- State seen: index, prev, curr.
 local function sliding_window(key, now, cost, limit, period)
   local k = math.floor(now / period)
   local idx, prev, curr = k, 0, 0
@@ -12,9 +12,13 @@ local function sliding_window(key, now, cost, limit, period)
   end
   local e = now - idx * period
   if e < 0 then e = 0 end
-  return prev * (period - e) + (curr + cost) * period <= limit * period, {idx, prev, curr}, function()
-    if cost > 0 then
-      redis.call('SET', key, string.format('%.0f %.0f %.0f', idx, prev, curr + cost), 'PX', math.floor(((idx + 2) * period - now) / 1000) + 1000)
-    end
+  if prev * (period - e) + (curr + cost) * period <= limit * period then return {1, idx, prev, curr} end
+  return {0, idx, prev, curr}
+end
+
+local function sliding_window_write(key, now, cost, limit, period, _, r)
+  if cost > 0 then
+    local idx = r[2]
+    redis.call('SET', key, string.format('%.0f %.0f %.0f', idx, r[3], r[4] + cost), 'PX', math.floor(((idx + 2) * period - now) / 1000) + 1000)
   end
 end
