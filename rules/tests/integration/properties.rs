@@ -25,8 +25,71 @@ fn yamlish() -> impl Strategy<Value = String> {
     prop::collection::vec(frag, 0..12).prop_map(|v| v.concat())
 }
 
+/// Vector expressions built from the constructs the label flow models.
+fn vector_expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("foo".to_string()),
+        Just("bar{job=\"a\", instance=~\"h.+\"}".to_string()),
+        Just("rate(x_total{env=\"\"}[5m])".to_string()),
+        Just("absent(up{job=\"b\"})".to_string()),
+        Just("vector(1)".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|e| format!("sum by (job) ({e})")),
+            inner
+                .clone()
+                .prop_map(|e| format!("max without (env) ({e})")),
+            inner.clone().prop_map(|e| format!("topk(2, {e})")),
+            inner
+                .clone()
+                .prop_map(|e| format!("label_replace({e}, \"d\", \"$1\", \"job\", \"(.*)\")")),
+            inner
+                .clone()
+                .prop_map(|e| format!("count_values(\"v\", {e})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) / ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) unless on(job) ({b})")),
+            (inner.clone(), inner)
+                .prop_map(|(a, b)| format!("({a}) * on(job) group_left(team) ({b})")),
+        ]
+    })
+}
+
+fn alert_with(expr: &str, template: &str) -> String {
+    format!(
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: {expr:?}\n    for: 5m\n    labels:\n      severity: page\n    annotations:\n      summary: s\n      description: {template:?}\n"
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Label-flow invariant: `sum(E)` has no labels and `sum by (instance) (E)` at most
+    /// `instance`, whatever `E` is; the lint never panics on any combination.
+    #[test]
+    fn aggregations_bound_the_labels_templates_can_use(e in vector_expr()) {
+        let code = "lint/template-label-missing";
+        let d = check(&alert_with(&format!("sum({e}) > 0"), "{{ $labels.job }}"), Dialect::V3, false);
+        prop_assert!(!d.iter().any(|x| x.code == "rules/expr-syntax"), "{d:?}");
+        prop_assert!(d.iter().any(|x| x.code == code), "{e}: {d:?}");
+        let d = check(
+            &alert_with(&format!("sum by (instance) ({e}) > 0"), "{{ $labels.job }}"),
+            Dialect::V3,
+            false,
+        );
+        prop_assert!(d.iter().any(|x| x.code == code), "{e}: {d:?}");
+        let d = check(&alert_with(&format!("{e} > 0"), "{{ $labels.x }} {{ $value }}"), Dialect::V3, false);
+        prop_assert!(!d.iter().any(|x| x.code == "rules/expr-syntax"), "{d:?}");
+    }
+
+    /// A pattern without regex metacharacters is always reported as needing no regex.
+    #[test]
+    fn plain_patterns_need_no_regex(p in "[a-z0-9_ ,@-]{1,12}") {
+        let d = check(&alert_with(&format!("up{{job=~\"{p}\"}} == 0"), "d"), Dialect::V3, false);
+        prop_assert!(d.iter().any(|x| x.code == "lint/regex-not-needed"), "{p}: {d:?}");
+        prop_assert!(!d.iter().any(|x| x.code == "lint/regex-anchored"), "{p}: {d:?}");
+    }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
