@@ -15,7 +15,7 @@ use ratelimit_core::redis_store::RedisBuilder;
 use ratelimit_core::{AnyAlgorithm, Gcra, Quota};
 
 const N: usize = 5_000;
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 21;
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
