@@ -34,6 +34,12 @@ fn slice(iters: u64, f: &mut dyn FnMut()) -> f64 {
 }
 
 fn pair(name: &str, iters: u64, ours: &mut dyn FnMut(), gov: &mut dyn FnMut()) {
+    pair_n(name, iters, 1, ours, gov);
+}
+
+/// Like [`pair`] for closures that each do `ops` operations.
+fn pair_n(name: &str, iters: u64, ops: u64, ours: &mut dyn FnMut(), gov: &mut dyn FnMut()) {
+    let slice = |iters, f: &mut dyn FnMut()| slice(iters, f) / ops as f64;
     slice(iters, ours);
     slice(iters, gov);
     let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
@@ -155,6 +161,39 @@ fn main() {
         },
         &mut || {
             black_box(g.check().is_ok());
+        },
+    );
+    // Two threads on one key: wall time per operation over both threads.
+    let o = DirectBuilder::new(Gcra::new(ours_allow()))
+        .clock(ManualClock::new(0))
+        .build();
+    let g = governor::RateLimiter::direct_with_clock(gov_allow(), FakeRelativeClock::default());
+    const OPS: u64 = 100_000;
+    pair_n(
+        "two threads one key, manual clock",
+        1,
+        2 * OPS,
+        &mut || {
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..OPS {
+                            black_box(o.check().allowed());
+                        }
+                    });
+                }
+            });
+        },
+        &mut || {
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..OPS {
+                            black_box(g.check().is_ok());
+                        }
+                    });
+                }
+            });
         },
     );
     for n in [1_000u64, 1_000_000] {
