@@ -454,14 +454,15 @@ pub(crate) fn lint_file(
     exprs: &[Option<Checked>],
     cfg: &LintConfig,
 ) -> Vec<Diagnostic> {
-    let mut out = Out {
+    let new_out = || Out {
         cfg,
         path: ctx.path,
         file_disabled: &file.disabled,
         diags: Vec::new(),
         shapes: HashMap::new(),
     };
-    let mut i = 0usize;
+    let mut out = new_out();
+    let mut items: Vec<(&Group, &Rule, Option<&Checked>)> = Vec::new();
     for g in file.groups() {
         if let Some(iv) = &g.interval
             && parse_duration(&iv.value).is_ok_and(|ms| ms > 300_000)
@@ -475,11 +476,41 @@ pub(crate) fn lint_file(
             );
         }
         for r in &g.rules {
-            let checked = exprs.get(i).and_then(Option::as_ref);
-            i += 1;
-            lint_rule(ctx, &mut out, g, r, checked);
+            let checked = exprs.get(items.len()).and_then(Option::as_ref);
+            items.push((g, r, checked));
         }
     }
+    let run = |chunk: &[(&Group, &Rule, Option<&Checked>)]| -> Vec<Diagnostic> {
+        let mut out = new_out();
+        for (g, r, c) in chunk {
+            lint_rule(ctx, &mut out, g, r, *c);
+        }
+        out.diags
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || items.len() < crate::validate::PARALLEL_MIN_RULES {
+        out.diags.extend(run(&items));
+        return out.diags;
+    }
+    // Rules are linted independently: split them over the cores, as validation does.
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|c| {
+                std::thread::Builder::new()
+                    .stack_size(crate::validate::WORKER_STACK)
+                    .spawn_scoped(s, move || run(c))
+            })
+            .collect();
+        for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
+            // A worker that could not start (or panicked, a bug) is replaced by this thread.
+            match h.map(|h| h.join()) {
+                Ok(Ok(d)) => out.diags.extend(d),
+                _ => out.diags.extend(run(chunk)),
+            }
+        }
+    });
     out.diags
 }
 

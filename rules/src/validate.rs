@@ -155,10 +155,10 @@ pub(crate) fn validate(parsed: &Parsed, src: &str, dialect: Dialect) -> Validate
 }
 
 /// Stack of worker threads: like a main thread's, so deep nesting parses the same everywhere.
-const WORKER_STACK: usize = 8 << 20;
+pub(crate) const WORKER_STACK: usize = 8 << 20;
 
 /// Below this many rules one thread is faster than starting more.
-const PARALLEL_MIN_RULES: usize = 512;
+pub(crate) const PARALLEL_MIN_RULES: usize = 512;
 
 type RuleResult = (Vec<Diagnostic>, Option<Checked>);
 
