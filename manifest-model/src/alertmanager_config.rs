@@ -696,7 +696,7 @@ fn read_matchers(
 fn label_names(ctx: &mut Ctx<'_>, node: &Node, path: &FieldPath, what: &str) -> Vec<String> {
     let names = ctx.strings(node, path);
     for (i, n) in names.iter().enumerate() {
-        if !is_label_name(n) && !(what == "group_by" && n == "...") {
+        if !(is_label_name(n) || what == "group_by" && n == "...") {
             let span = node
                 .as_seq()
                 .and_then(|s| s.get(i))

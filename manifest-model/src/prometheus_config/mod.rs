@@ -808,19 +808,10 @@ fn check_relabel(ctx: &mut Ctx<'_>, r: &RelabelConfig, node: &Node, set: &BTreeS
             "",
             format!("relabel configuration for {name} action requires 'target_label' value"),
         );
-    } else if matches!(action, A::Replace | A::Lowercase | A::Uppercase)
-        && !is_relabel_target(&r.target_label)
-    {
-        problem(
-            ctx,
-            "target_label",
-            format!(
-                "{:?} is invalid 'target_label' for {name} action",
-                r.target_label
-            ),
-        );
-    } else if matches!(action, A::HashMod | A::KeepEqual | A::DropEqual)
-        && !is_label_name(&r.target_label)
+    } else if (matches!(action, A::Replace | A::Lowercase | A::Uppercase)
+        && !is_relabel_target(&r.target_label))
+        || (matches!(action, A::HashMod | A::KeepEqual | A::DropEqual)
+            && !is_label_name(&r.target_label))
     {
         problem(
             ctx,
@@ -1830,13 +1821,13 @@ pub fn load_prometheus_config(
                     }
                 }
             }
-            "storage" | "tracing" | "remote_read" => {
+            "storage" | "tracing" | "remote_read"
                 if !matches!(
                     v.value,
                     NodeValue::Map(_) | NodeValue::Seq(_) | NodeValue::Null
-                ) {
-                    ctx.wrong_type(v, &p, "a mapping or a list");
-                }
+                ) =>
+            {
+                ctx.wrong_type(v, &p, "a mapping or a list");
             }
             _ => {}
         }
