@@ -4,7 +4,8 @@
 //! the report is the median over rounds of the per-round ratio (ours / governor: below 1 is
 //! faster), beside the median time per operation of each.
 //!
-//! `cargo bench -p ratelimit-core --bench paired`
+//! `cargo bench -p ratelimit-core --bench paired` (`-- two` runs only the rows whose name
+//! contains `two`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::hint::black_box;
@@ -39,6 +40,9 @@ fn pair(name: &str, iters: u64, ours: &mut dyn FnMut(), gov: &mut dyn FnMut()) {
 
 /// Like [`pair`] for closures that each do `ops` operations.
 fn pair_n(name: &str, iters: u64, ops: u64, ours: &mut dyn FnMut(), gov: &mut dyn FnMut()) {
+    if !selected(name) {
+        return;
+    }
     let slice = |iters, f: &mut dyn FnMut()| slice(iters, f) / ops as f64;
     slice(iters, ours);
     slice(iters, gov);
@@ -61,6 +65,15 @@ fn pair_n(name: &str, iters: u64, ops: u64, ours: &mut dyn FnMut(), gov: &mut dy
         median(&mut b),
         median(&mut r)
     );
+}
+
+/// Whether the row `name` is selected by the command line's filter (the first argument that is
+/// not a flag; none selects every row).
+fn selected(name: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .is_none_or(|f| name.contains(&f))
 }
 
 fn ours_allow() -> Quota {
@@ -196,7 +209,40 @@ fn main() {
             });
         },
     );
+    // The same with each crate's default clock.
+    let o = DirectBuilder::new(Gcra::new(ours_allow())).build();
+    let g = governor::RateLimiter::direct(gov_allow());
+    pair_n(
+        "two threads one key, default clocks",
+        1,
+        2 * OPS,
+        &mut || {
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..OPS {
+                            black_box(o.check().allowed());
+                        }
+                    });
+                }
+            });
+        },
+        &mut || {
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..OPS {
+                            black_box(g.check().is_ok());
+                        }
+                    });
+                }
+            });
+        },
+    );
     for n in [1_000u64, 1_000_000] {
+        if !selected(&format!("keyed {n} keys, manual clock")) {
+            continue;
+        }
         let keys = shuffled(n);
         let o = KeyedBuilder::new(Gcra::new(ours_allow()))
             .clock(ManualClock::new(0))
