@@ -58,7 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use promql_parser::parser::{Expr as Ast, LabelModifier};
 
@@ -1652,14 +1652,13 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
                 }
             }
             if let Some(rec) = &r.record {
-                let mut labels: Vec<(&str, &str)> = g
+                // Rule labels override group labels.
+                let labels: BTreeMap<&str, &str> = g
                     .labels
                     .iter()
                     .chain(r.labels.iter())
                     .map(|kv| (kv.key.value.as_str(), kv.value.value.as_str()))
                     .collect();
-                labels.sort_unstable();
-                labels.dedup_by(|a, b| a.0 == b.0);
                 let key = format!("{}{labels:?}", rec.value);
                 let here = (l.file.path.as_str(), g.name.value.as_str());
                 match records.get(&key) {
