@@ -939,3 +939,36 @@ fn absent_for() {
         code
     ));
 }
+
+/// The checks added for pint's offline checks, disabled one by one globally and per rule.
+#[test]
+fn new_checks_can_be_disabled_globally_and_per_rule() {
+    let src = alert(
+        "sum(rate(a_total{job=\"api\", env=~\"^prod.*\"}[5m])) / sum(rate(b_total{job=\"db\"}[5m])) > 1 unless on(job) sum(x)",
+        "",
+    )
+    .replace("        for: 5m\n", "")
+    .replace("description: d", "description: '{{ $value }} {{ $labels.instance }}'");
+    let all = codes(&src);
+    for code in [
+        "lint/regex-anchored",
+        "lint/regex-smelly",
+        "lint/value-humanize",
+        "lint/aggregation-across-jobs",
+        "lint/impossible-vector-matching",
+        "lint/template-label-missing",
+    ] {
+        assert!(all.iter().any(|c| c == code), "{code} not found: {all:?}");
+        let mut cfg = LintConfig::default();
+        cfg.disabled.insert(code.to_string());
+        let d = lint_with(cfg, &[("t.yml", &src)]);
+        assert!(!d.iter().any(|d| d.code == code), "{code} not disabled");
+        let per_rule = src.replace(
+            "      - alert: A\n",
+            &format!("      # rules disable {code}\n      - alert: A\n"),
+        );
+        let c = codes(&per_rule);
+        assert!(!c.iter().any(|c| c == code), "{code} not disabled per rule");
+        assert!(c.len() < all.len(), "only {code} goes");
+    }
+}
