@@ -1834,7 +1834,7 @@ pub fn check_alertmanager_time_zones(
 /// std::fs::write(&path, "route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: ftp://hooks\n")?;
 /// let found = manifest_model::alertmanager_config::check_alertmanager_path(&path)?;
 /// assert_eq!(found.len(), 1);
-/// assert_eq!((found[0].code.as_str(), found[0].line, found[0].column), ("alertmanager/invalid-url", 6, 16));
+/// assert_eq!((found[0].code.as_str(), found[0].line, found[0].column), ("alertmanager/invalid-url", 6, 14));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_alertmanager_path(path: &Path) -> Result<Vec<Diagnostic>, Error> {

@@ -15,6 +15,8 @@
 //!   a target [`KubeVersion`].
 //! - [`lint`]: best-practice and cross-object checks, each with a stable code and a doc.
 //! - [`compose`] and [`ecs`]: docker-compose files and ECS task definitions.
+//! - [`prometheus_config`] and [`alertmanager_config`]: `prometheus.yml` and `alertmanager.yml`,
+//!   typed and checked as `promtool check config` and `amtool check-config` do.
 //! - [`kustomize`]: kustomize builds.
 //!
 //! Findings are [`Diagnostic`] values (severity, code, message, file, line, column).
