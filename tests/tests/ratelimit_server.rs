@@ -9,15 +9,18 @@
 //! socket in a temporary directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod ratelimit_harness;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use examples::ratelimit_server::{Config, Options, Server, run};
-use ratelimit_core::redis_store::FailPolicy;
+use ratelimit_harness::{
+    Redis, Resp, ServerProcess, eventually, http, parse_metrics, sample, server_binary,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -105,225 +108,6 @@ impl Drop for Instance {
     }
 }
 
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection (`Connection: close`).
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: HashMap<String, String> = lines
-        .map(|l| {
-            let (k, v) = l.split_once(':').unwrap();
-            (k.trim().to_ascii_lowercase(), v.trim().to_string())
-        })
-        .collect();
-    let body = if headers
-        .get("transfer-encoding")
-        .is_some_and(|t| t == "chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = s.split_once("\r\n").unwrap();
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-}
-
-/// A redis-server on a unix socket in a temporary directory, killed on drop.
-struct Redis {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let dir = tempfile::tempdir().unwrap();
-        let mut r = Redis { dir, child: None };
-        r.restart();
-        r
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("redis.sock")
-    }
-
-    fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
-    }
-
-    fn restart(&mut self) {
-        let _ = std::fs::remove_file(self.socket());
-        let child = Command::new("redis-server")
-            .args(["--port", "0", "--save", "", "--appendonly", "no", "--unixsocket"])
-            .arg(self.socket())
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start redis-server ({e}): install it with `apt-get install redis-server` \
-                     (or run `bash scripts/test-all.sh`, which installs the test servers)"
-                )
-            });
-        self.child = Some(child);
-        let start = Instant::now();
-        while !ping(&self.socket()) {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "redis-server did not come up"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn ping(socket: &Path) -> bool {
-    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-    if s.write_all(b"PING\r\n").is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 7];
-    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
-}
-
-/// Polls `f` every 20 ms until it holds or `limit` passes.
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if f() {
-            return true;
-        }
-        if start.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Parses the Prometheus text format: `(name, labels, value)` per sample; panics on a line
-/// that is neither a comment nor a well-formed sample.
-/// One sample: metric name, labels, value.
-type Sample = (String, Vec<(String, String)>, f64);
-
-fn parse_metrics(text: &str) -> Vec<Sample> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("# HELP ") || line.starts_with("# TYPE ") || line.is_empty() {
-            continue;
-        }
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
-        let value: f64 = value.parse().unwrap_or_else(|_| panic!("value in {line}"));
-        let (name, labels) = match series.split_once('{') {
-            None => (series.to_string(), Vec::new()),
-            Some((n, l)) => {
-                let l = l.strip_suffix('}').unwrap_or_else(|| panic!("{line}"));
-                let labels = l
-                    .split("\",")
-                    .map(|kv| {
-                        let (k, v) = kv.split_once("=\"").unwrap_or_else(|| panic!("{line}"));
-                        (k.to_string(), v.trim_end_matches('"').to_string())
-                    })
-                    .collect();
-                (n.to_string(), labels)
-            }
-        };
-        assert!(
-            name.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
-            "{line}"
-        );
-        out.push((name, labels, value));
-    }
-    out
-}
-
-fn sample(m: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
-    m.iter()
-        .filter(|(n, l, _)| {
-            n == name
-                && l.len() == labels.len()
-                && labels
-                    .iter()
-                    .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
-        })
-        .map(|(_, _, v)| *v)
-        .sum()
-}
-
 // ---------------------------------------------------------------------------------------------
 // In memory
 
@@ -361,10 +145,8 @@ fn every_algorithm_admits_exactly_its_limit_then_429_with_headers() {
                 "{rule}: {rl}"
             );
             assert!(r.header("retry-after").is_none());
-            let j = r.json();
-            assert_eq!(j["allowed"], true);
-            assert_eq!(j["remaining"], 3 - i);
-            assert_eq!(j["limit"], 4);
+            // Admitted: the headers say it all, no body.
+            assert_eq!(r.body, "");
         }
         let r = s.get(&path, &[("x-user", "alice")]);
         assert_eq!(r.status, 429, "{rule}");
@@ -702,54 +484,75 @@ rules:
   - {name: gcra, route: /g, algorithm: gcra, limit: 10, period: 1h, key: header:x-user}
 ";
 
-fn redis_options(redis: &Redis, policy: FailPolicy) -> Options {
-    Options {
-        redis: Some(redis.url()),
-        fail_policy: policy,
-        redis_timeout: Duration::from_millis(200),
-        ping_interval: Duration::from_millis(100),
-        limiting: true,
-    }
+/// A `ratelimit-server` process on `redis` with the fail policy `policy`.
+fn redis_process(redis: &Redis, policy: &str) -> ServerProcess {
+    let url = redis.url();
+    ServerProcess::start(
+        SHARED,
+        &[
+            "--redis",
+            &url,
+            "--fail-policy",
+            policy,
+            "--redis-timeout",
+            "200ms",
+            "--ping-interval",
+            "100ms",
+        ],
+    )
 }
 
 #[test]
-fn two_instances_on_one_redis_enforce_one_limit_under_concurrent_load() {
+fn two_processes_on_one_redis_enforce_one_limit_under_concurrent_load() {
     let redis = Redis::start();
-    let a = Instance::start(SHARED, redis_options(&redis, FailPolicy::Closed));
-    let b = Instance::start(SHARED, redis_options(&redis, FailPolicy::Closed));
-    assert!(eventually(Duration::from_secs(3), || {
+    let a = redis_process(&redis, "closed");
+    let b = redis_process(&redis, "closed");
+    assert_ne!(a.pid(), b.pid());
+    assert!(eventually(Duration::from_secs(5), || {
         a.get("/readyz", &[]).status == 200 && b.get("/readyz", &[]).status == 200
     }));
-    // 4 clients x 25 requests, alternating instances: 100 requests for a limit of 40.
+    // 8 clients x 25 requests at once, alternating processes: 200 requests for a limit of 40.
     let addrs = [a.addr, b.addr];
-    let admitted: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
+    let start = std::sync::Barrier::new(8);
+    let (admitted, per_process): (usize, [usize; 2]) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
             .map(|t| {
+                let start = &start;
                 s.spawn(move || {
-                    (0..25)
-                        .filter(|i| {
-                            let addr = addrs[(t + i) % 2];
-                            let r = http(addr, "GET", "/shared", &[("x-user", "team")], "");
-                            assert!(r.status == 200 || r.status == 429, "{r:?}");
-                            r.status == 200
-                        })
-                        .count()
+                    start.wait();
+                    let mut per = [0usize; 2];
+                    for i in 0..25 {
+                        let which = (t + i) % 2;
+                        let r = http(addrs[which], "GET", "/shared", &[("x-user", "team")], "");
+                        assert!(r.status == 200 || r.status == 429, "{r:?}");
+                        if r.status == 200 {
+                            per[which] += 1;
+                        }
+                    }
+                    per
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
+        handles.into_iter().fold((0, [0, 0]), |(n, acc), h| {
+            let per = h.join().unwrap();
+            (n + per[0] + per[1], [acc[0] + per[0], acc[1] + per[1]])
+        })
     });
     assert_eq!(admitted, 40);
-    // Both instances' metrics add up to the same: 40 allowed, 60 denied, no backend errors.
+    // Both processes admitted some: the limit is shared, not per process.
+    assert!(per_process[0] > 0 && per_process[1] > 0, "{per_process:?}");
+    // Both processes' metrics add up to the same: 40 allowed, 160 denied, no backend errors.
     let mut allowed = 0.0;
     let mut denied = 0.0;
-    for i in [&a, &b] {
-        let m = parse_metrics(&i.get("/metrics", &[]).body);
-        allowed += sample(
+    for (i, p) in [&a, &b].into_iter().enumerate() {
+        let m = parse_metrics(&p.get("/metrics", &[]).body);
+        let mine = sample(
             &m,
             "ratelimit_decisions_total",
             &[("rule", "shared"), ("outcome", "allowed")],
         );
+        assert_eq!(mine, per_process[i] as f64);
+        allowed += mine;
         denied += sample(
             &m,
             "ratelimit_decisions_total",
@@ -757,62 +560,132 @@ fn two_instances_on_one_redis_enforce_one_limit_under_concurrent_load() {
         );
         assert_eq!(sample(&m, "ratelimit_backend_errors_total", &[]), 0.0);
     }
-    assert_eq!((allowed, denied), (40.0, 60.0));
+    assert_eq!((allowed, denied), (40.0, 160.0));
     // The API and the limited routes share state; other rules are separate.
     let r = b.consume("shared", "team", 1);
     assert_eq!(r.status, 429);
     assert_eq!(r.json()["degraded"], false);
     assert_eq!(a.consume("gcra", "team", 10).status, 200);
     assert_eq!(b.consume("gcra", "team", 1).status, 429);
-    // No check without consuming on Redis: said so, not faked.
+    // Checks without consuming see the shared state too, and consume nothing.
+    assert_eq!(
+        b.post("/api/v1/check", r#"{"rule":"gcra","key":"team"}"#)
+            .status,
+        429
+    );
+    for _ in 0..3 {
+        let r = a.post("/api/v1/check", r#"{"rule":"gcra","key":"x","cost":10}"#);
+        assert_eq!((r.status, r.json()["remaining"].as_u64()), (200, Some(0)));
+    }
+    assert_eq!(b.consume("gcra", "x", 10).status, 200);
     assert_eq!(
         a.post("/api/v1/check", r#"{"rule":"gcra","key":"x"}"#)
             .status,
-        501
+        429
     );
-    assert!(a.shutdown());
-    assert!(b.shutdown());
+    // SIGTERM: a graceful exit, status 0.
+    let stderr = a.stderr();
+    let status = a.terminate();
+    assert!(status.success(), "{status:?}: {stderr}");
+    let status = b.terminate();
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]
 fn fail_policy_and_readiness_follow_a_redis_restart() {
     let mut redis = Redis::start();
-    let closed = Instance::start(SHARED, redis_options(&redis, FailPolicy::Closed));
-    let open = Instance::start(SHARED, redis_options(&redis, FailPolicy::Open));
-    assert!(eventually(Duration::from_secs(3), || {
-        closed.get("/readyz", &[]).status == 200 && open.get("/readyz", &[]).status == 200
-    }));
+    let closed = redis_process(&redis, "closed");
+    let open = redis_process(&redis, "open");
+    let local = redis_process(&redis, "local");
+    let all = [&closed, &open, &local];
+    let ready = |want: u16| all.iter().all(|p| p.get("/readyz", &[]).status == want);
+    assert!(eventually(Duration::from_secs(5), || ready(200)));
     assert_eq!(closed.consume("gcra", "k", 10).status, 200);
     assert_eq!(open.consume("gcra", "k", 1).status, 429);
+    assert_eq!(local.consume("gcra", "k", 1).status, 429);
 
     redis.stop();
-    assert!(eventually(Duration::from_secs(3), || {
-        closed.get("/readyz", &[]).status == 503 && open.get("/readyz", &[]).status == 503
-    }));
+    assert!(eventually(Duration::from_secs(5), || ready(503)));
     assert!(closed.get("/readyz", &[]).body.contains("redis"));
+    // closed: denies, with a Retry-After.
     let r = closed.consume("gcra", "fresh", 1);
     assert_eq!(r.status, 429, "{}", r.body);
     assert_eq!(r.json()["degraded"], true);
     assert!(r.header("retry-after").is_some());
-    let r = open.consume("gcra", "k", 1);
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.json()["degraded"], true);
-    let m = parse_metrics(&open.get("/metrics", &[]).body);
-    assert!(sample(&m, "ratelimit_backend_errors_total", &[]) >= 1.0);
+    // open: admits everything, even a key over its limit.
+    for _ in 0..3 {
+        let r = open.consume("gcra", "k", 1);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["degraded"], true);
+    }
+    // local: a per-process limit in memory (10 per hour here).
+    let admitted = (0..12)
+        .map(|_| local.consume("gcra", "l", 1))
+        .inspect(|r| assert_eq!(r.json()["degraded"], true, "{}", r.body))
+        .filter(|r| r.status == 200)
+        .count();
+    assert_eq!(admitted, 10);
+    for p in all {
+        let m = parse_metrics(&p.get("/metrics", &[]).body);
+        assert!(sample(&m, "ratelimit_backend_errors_total", &[]) >= 1.0);
+    }
 
     redis.restart();
-    assert!(eventually(Duration::from_secs(5), || {
-        closed.get("/readyz", &[]).status == 200 && open.get("/readyz", &[]).status == 200
-    }));
+    assert!(eventually(Duration::from_secs(10), || ready(200)));
+    // Each rule's limiter reconnects on its first call after the restart (that call may still
+    // be decided by the fail policy): wait until every process decides on Redis again, with a
+    // key the checks below do not use.
+    for p in all {
+        assert!(
+            eventually(Duration::from_secs(5), || p
+                .consume("gcra", "probe", 1)
+                .json()["degraded"]
+                == false),
+            "{}",
+            p.stderr()
+        );
+    }
     // Back on Redis (a fresh server: the limits start over), shared again.
     let r = closed.consume("gcra", "k", 10);
     assert_eq!(
         (r.status, r.json()["degraded"].as_bool()),
-        (200, Some(false))
+        (200, Some(false)),
+        "{}",
+        r.body
     );
-    let r = open.consume("gcra", "k", 1);
-    assert_eq!(
-        (r.status, r.json()["degraded"].as_bool()),
-        (429, Some(false))
+    for p in [&open, &local] {
+        let r = p.consume("gcra", "k", 1);
+        assert_eq!(
+            (r.status, r.json()["degraded"].as_bool()),
+            (429, Some(false)),
+            "{}",
+            r.body
+        );
+    }
+}
+
+#[test]
+fn the_binary_reports_a_bad_limits_file_on_one_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("limits.yaml");
+    std::fs::write(
+        &path,
+        "rules:\n  - name: a\n    route: /a\n    algorithm: bucket\n",
+    )
+    .unwrap();
+    let out = Command::new(server_binary())
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:4:16: rules[0].algorithm: unknown algorithm \"bucket\"",
+            path.display()
+        )),
+        "{stderr}"
     );
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,15 +16,11 @@ use serde::{Deserialize, Serialize};
 use super::App;
 use super::config::{KeySource, route_matches};
 use super::limiter::{Outcome, RuleLimiter};
+use ratelimit_core::Decision;
 
-/// Route label ids of the built-in endpoints (see [`App::route_labels`]).
-pub(crate) const ROUTE_CHECK: usize = 0;
-pub(crate) const ROUTE_CONSUME: usize = 1;
-pub(crate) const ROUTE_METRICS: usize = 2;
-pub(crate) const ROUTE_HEALTHZ: usize = 3;
-pub(crate) const ROUTE_READYZ: usize = 4;
-/// Paths no rule route matches (the default rule's traffic, 404s, wrong methods).
+/// Paths no rule route matches (the default rule's traffic and 404s).
 pub(crate) const ROUTE_OTHER: usize = 5;
+/// Route labels of the built-in endpoints, then `*` (their index is their label id).
 pub(crate) const BUILTIN_ROUTES: [&str; 6] = [
     "/api/v1/check",
     "/api/v1/consume",
@@ -33,10 +29,6 @@ pub(crate) const BUILTIN_ROUTES: [&str; 6] = [
     "/readyz",
     "*",
 ];
-
-/// Tags a response with its route label id, for the request metrics.
-#[derive(Debug, Clone, Copy)]
-struct RouteId(usize);
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -50,21 +42,37 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Records every request in the request metrics, under the route label of its path.
 async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
+    let route = route_label(&app, req.uri().path());
     let resp = next.run(req).await;
-    let route = resp
-        .extensions()
-        .get::<RouteId>()
-        .map_or(ROUTE_OTHER, |r| r.0);
     app.metrics
         .request(route, resp.status().as_u16(), start.elapsed());
     resp
 }
 
-fn tagged(route: usize, mut resp: Response) -> Response {
-    resp.extensions_mut().insert(RouteId(route));
-    resp
+/// The route label id of `path`: a built-in endpoint, else the route of the rule that limits
+/// it, else `*`.
+fn route_label(app: &App, path: &str) -> usize {
+    if let Some(i) = BUILTIN_ROUTES[..ROUTE_OTHER]
+        .iter()
+        .position(|r| *r == path)
+    {
+        return i;
+    }
+    match rule_for(app, path) {
+        Some(i) => app.rule_route.get(i).copied().unwrap_or(ROUTE_OTHER),
+        None => ROUTE_OTHER,
+    }
+}
+
+/// The index of the limiter of `path`: the first rule whose route matches, else the default.
+fn rule_for(app: &App, path: &str) -> Option<usize> {
+    app.limiters
+        .iter()
+        .position(|l| l.route.as_deref().is_some_and(|r| route_matches(r, path)))
+        .or(app.default)
 }
 
 fn json_error(status: StatusCode, message: String) -> Response {
@@ -91,11 +99,66 @@ fn ms_ceil(ns: u64) -> u64 {
     ns.div_ceil(1_000_000)
 }
 
-/// 200 or 429 with the IETF headers and the decision as JSON.
-fn decision_response(rule: &str, o: &Outcome) -> Response {
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
+/// A stack buffer for header values (no allocation until the value is made).
+struct HeaderBuf {
+    bytes: [u8; 192],
+    len: usize,
+}
+
+impl std::fmt::Write for HeaderBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dest = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dest.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Adds the IETF headers of `d` (those of [`Decision::ietf_headers`]): `RateLimit-Policy`
+/// (rendered once per rule), `RateLimit` and, when denied, `Retry-After`.
+fn ietf_headers(h: &mut HeaderMap, lim: &RuleLimiter, d: &Decision) {
+    use std::fmt::Write as _;
+    if let Some(v) = lim.policy_header(d) {
+        h.insert(RATELIMIT_POLICY, v);
+    }
+    let mut buf = HeaderBuf {
+        bytes: [0; 192],
+        len: 0,
+    };
+    let rendered = write!(
+        buf,
+        "\"{}\";r={};t={}",
+        lim.name,
+        d.remaining(),
+        d.reset_after_ns().div_ceil(1_000_000_000)
+    );
+    let value = match rendered {
+        Ok(()) => buf
+            .bytes
+            .get(..buf.len)
+            .and_then(|b| HeaderValue::from_bytes(b).ok()),
+        Err(_) => None,
+    };
+    if let Some(v) = value {
+        h.insert(RATELIMIT, v);
+    }
+    if let Some(r) = d.retry_after_ns() {
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(r.div_ceil(1_000_000_000)),
+        );
+    }
+}
+
+/// 200 or 429 with the IETF headers and the decision as JSON (the API's answer).
+fn decision_response(lim: &RuleLimiter, o: &Outcome) -> Response {
     let d = &o.decision;
     let body = DecisionBody {
-        rule,
+        rule: &lim.name,
         allowed: d.allowed(),
         limit: d.limit(),
         remaining: d.remaining(),
@@ -109,17 +172,24 @@ fn decision_response(rule: &str, o: &Outcome) -> Response {
         StatusCode::TOO_MANY_REQUESTS
     };
     let mut resp = (status, axum::Json(body)).into_response();
-    let h = resp.headers_mut();
-    for (name, value) in d.ietf_headers(rule) {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
+    ietf_headers(resp.headers_mut(), lim, d);
+    resp
+}
+
+/// A limited route's answer: when admitted by the limit itself, 200 with the IETF headers and
+/// no body (the request would go on to the service); otherwise as the API answers.
+fn limited_response(lim: &RuleLimiter, o: &Outcome) -> Response {
+    if !o.decision.allowed() || o.degraded {
+        return decision_response(lim, o);
     }
+    let mut resp = Response::new(Body::empty());
+    ietf_headers(resp.headers_mut(), lim, &o.decision);
     resp
 }
 
 /// Decides with `lim`, recording the decision metrics.
-async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &str, cost: u64) -> Outcome {
+#[allow(clippy::ptr_arg)] // the in-memory limiter looks keys up by &String
+async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &String, cost: u64) -> Outcome {
     let start = Instant::now();
     let o = lim.consume(key, cost).await;
     app.record(rule, &o, start);
@@ -152,31 +222,12 @@ fn client_key(source: &KeySource, headers: &HeaderMap, peer: Option<SocketAddr>)
 /// else by the default limit.
 async fn limited(State(app): State<Arc<App>>, req: Request) -> Response {
     let path = req.uri().path();
-    let found = app
-        .limiters
-        .iter()
-        .enumerate()
-        .find(|(_, l)| l.route.as_deref().is_some_and(|r| route_matches(r, path)));
-    let (rule, route_id) = match found {
-        Some((i, _)) => (i, app.rule_route.get(i).copied().unwrap_or(ROUTE_OTHER)),
-        None => match app.default {
-            Some(i) => (i, ROUTE_OTHER),
-            None => {
-                return tagged(
-                    ROUTE_OTHER,
-                    json_error(StatusCode::NOT_FOUND, format!("no rule matches {path}")),
-                );
-            }
-        },
-    };
-    let Some(lim) = app.limiters.get(rule) else {
-        return tagged(
-            route_id,
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "no limiter".to_string()),
-        );
+    let Some((rule, lim)) = rule_for(&app, path).and_then(|i| app.limiters.get(i).map(|l| (i, l)))
+    else {
+        return json_error(StatusCode::NOT_FOUND, format!("no rule matches {path}"));
     };
     if !app.limiting {
-        return tagged(route_id, StatusCode::OK.into_response());
+        return StatusCode::OK.into_response();
     }
     let peer = req
         .extensions()
@@ -188,16 +239,13 @@ async fn limited(State(app): State<Arc<App>>, req: Request) -> Response {
             KeySource::ApiKey => "an API key (X-API-Key or Authorization: Bearer)".to_string(),
             KeySource::Header(h) => format!("header {h}"),
         };
-        return tagged(
-            route_id,
-            json_error(
-                StatusCode::BAD_REQUEST,
-                format!("rule {} needs {what}", lim.name),
-            ),
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            format!("rule {} needs {what}", lim.name),
         );
     };
     let o = decide(&app, rule, lim, &key, 1).await;
-    tagged(route_id, decision_response(&lim.name, &o))
+    limited_response(lim, &o)
 }
 
 /// The body of `/api/v1/check` and `/api/v1/consume`.
@@ -247,35 +295,27 @@ fn parse_api(app: &App, body: &Bytes) -> Result<(usize, ApiRequest), ApiError> {
 async fn consume(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let (i, req) = match parse_api(&app, &body) {
         Ok(r) => r,
-        Err((status, m)) => return tagged(ROUTE_CONSUME, json_error(status, m)),
+        Err((status, m)) => return json_error(status, m),
     };
     let Some(lim) = app.limiters.get(i) else {
-        return tagged(ROUTE_CONSUME, StatusCode::NOT_FOUND.into_response());
+        return StatusCode::NOT_FOUND.into_response();
     };
     let o = decide(&app, i, lim, &req.key, req.cost).await;
-    tagged(ROUTE_CONSUME, decision_response(&lim.name, &o))
+    decision_response(lim, &o)
 }
 
 async fn check(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let (i, req) = match parse_api(&app, &body) {
         Ok(r) => r,
-        Err((status, m)) => return tagged(ROUTE_CHECK, json_error(status, m)),
+        Err((status, m)) => return json_error(status, m),
     };
     let Some(lim) = app.limiters.get(i) else {
-        return tagged(ROUTE_CHECK, StatusCode::NOT_FOUND.into_response());
+        return StatusCode::NOT_FOUND.into_response();
     };
     let start = Instant::now();
-    let Some(o) = lim.peek(&req.key, req.cost) else {
-        return tagged(
-            ROUTE_CHECK,
-            json_error(
-                StatusCode::NOT_IMPLEMENTED,
-                "check without consuming is not available with the redis backend; use /api/v1/consume".to_string(),
-            ),
-        );
-    };
+    let o = lim.peek(&req.key, req.cost).await;
     app.record(i, &o, start);
-    tagged(ROUTE_CHECK, decision_response(&lim.name, &o))
+    decision_response(lim, &o)
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
@@ -284,21 +324,20 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    tagged(ROUTE_METRICS, resp)
+    resp
 }
 
 async fn healthz() -> Response {
-    tagged(ROUTE_HEALTHZ, (StatusCode::OK, "ok\n").into_response())
+    (StatusCode::OK, "ok\n").into_response()
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let resp = match app.readiness.not_ready_reason() {
+    match app.readiness.not_ready_reason() {
         None => (StatusCode::OK, "ready\n".to_string()).into_response(),
         Some(why) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: {why}\n"),
         )
             .into_response(),
-    };
-    tagged(ROUTE_READYZ, resp)
+    }
 }

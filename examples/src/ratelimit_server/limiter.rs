@@ -1,7 +1,11 @@
 //! One limiter per rule, in memory or on Redis, and the decisions they make.
 
 use std::collections::hash_map::RandomState;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+use axum::http::HeaderValue;
 
 use ratelimit_core::redis_store::{FailPolicy, RedisBuilder, RedisLimiter};
 use ratelimit_core::{AnyAlgorithm, Decision, KeyedBuilder, KeyedLimiter, MonotonicClock};
@@ -26,6 +30,8 @@ pub(crate) struct RuleLimiter {
     pub(crate) route: Option<String>,
     pub(crate) key: KeySource,
     store: Store,
+    /// `RateLimit-Policy` for the quota `(limit, period ns)`, rendered on first use.
+    policy_header: OnceLock<((u64, u64), HeaderValue)>,
 }
 
 /// A decision and whether the fail policy made it because Redis failed.
@@ -88,14 +94,41 @@ impl RuleLimiter {
             route: route.map(str::to_string),
             key: key.clone(),
             store,
+            policy_header: OnceLock::new(),
         })
     }
 
+    /// The `RateLimit-Policy` header value of `d` (`"NAME";q=LIMIT;w=SECONDS`, as
+    /// [`Decision::ietf_headers`] renders it): a rule has one quota, so it is rendered once.
+    pub(crate) fn policy_header(&self, d: &Decision) -> Option<HeaderValue> {
+        let policy = d.policy();
+        let render = || {
+            let mut v = String::with_capacity(self.name.len() + 32);
+            let _ = write!(
+                v,
+                "\"{}\";q={};w={}",
+                self.name,
+                policy.0,
+                policy.1.div_ceil(1_000_000_000)
+            );
+            HeaderValue::from_str(&v).ok()
+        };
+        match self.policy_header.get() {
+            Some((p, v)) if *p == policy => Some(v.clone()),
+            Some(_) => render(),
+            None => {
+                let v = render()?;
+                Some(self.policy_header.get_or_init(|| (policy, v)).1.clone())
+            }
+        }
+    }
+
     /// Consumes `cost` for `key` if admitted.
-    pub(crate) async fn consume(&self, key: &str, cost: u64) -> Outcome {
+    #[allow(clippy::ptr_arg)] // the in-memory map's keys are Strings, looked up by &String
+    pub(crate) async fn consume(&self, key: &String, cost: u64) -> Outcome {
         match &self.store {
             Store::Memory(l) => Outcome {
-                decision: l.check_n(&key.to_string(), cost),
+                decision: l.check_n(key, cost),
                 degraded: false,
             },
             Store::Redis(l) => {
@@ -108,15 +141,22 @@ impl RuleLimiter {
         }
     }
 
-    /// Whether `cost` for `key` would be admitted, consuming nothing; `None` when the store
-    /// cannot answer without consuming (ratelimit-core's Redis store has no peek).
-    pub(crate) fn peek(&self, key: &str, cost: u64) -> Option<Outcome> {
+    /// Whether `cost` for `key` would be admitted, consuming nothing (on Redis: the same
+    /// script without its writes; the fail policy decides when Redis fails).
+    #[allow(clippy::ptr_arg)] // as in `consume`
+    pub(crate) async fn peek(&self, key: &String, cost: u64) -> Outcome {
         match &self.store {
-            Store::Memory(l) => Some(Outcome {
-                decision: l.peek(&key.to_string(), cost),
+            Store::Memory(l) => Outcome {
+                decision: l.peek(key, cost),
                 degraded: false,
-            }),
-            Store::Redis(_) => None,
+            },
+            Store::Redis(l) => {
+                let d = l.peek(key, cost).await;
+                Outcome {
+                    decision: d.decision,
+                    degraded: d.degraded.is_some(),
+                }
+            }
         }
     }
 }

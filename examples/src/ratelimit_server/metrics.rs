@@ -18,6 +18,8 @@ const DECISION_BUCKETS: [f64; 14] = [
 #[derive(Debug)]
 struct Histogram {
     bounds: &'static [f64],
+    /// `bounds` in nanoseconds (rounded to the nearest), compared without floating point.
+    bounds_ns: Box<[u64]>,
     /// One per bound plus `+Inf`.
     counts: Box<[AtomicU64]>,
     sum_ns: AtomicU64,
@@ -27,22 +29,23 @@ impl Histogram {
     fn new(bounds: &'static [f64]) -> Histogram {
         Histogram {
             bounds,
+            bounds_ns: bounds.iter().map(|b| (b * 1e9).round() as u64).collect(),
             counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
             sum_ns: AtomicU64::new(0),
         }
     }
 
     fn observe(&self, d: Duration) {
-        let secs = d.as_secs_f64();
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        // `le` bounds are inclusive; the bounds in ns are exact for the sub-ns-free values used.
         let i = self
-            .bounds
+            .bounds_ns
             .iter()
-            .position(|&b| secs <= b)
-            .unwrap_or(self.bounds.len());
+            .position(|&b| ns <= b)
+            .unwrap_or(self.bounds_ns.len());
         if let Some(c) = self.counts.get(i) {
             c.fetch_add(1, Ordering::Relaxed);
         }
-        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         self.sum_ns.fetch_add(ns, Ordering::Relaxed);
     }
 

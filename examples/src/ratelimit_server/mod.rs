@@ -55,14 +55,15 @@
 //! # Endpoints
 //!
 //! - Any path other than those below is a limited route: the first matching rule (else the
-//!   default limit) consumes one unit for the request's key; the answer is 200 when admitted,
-//!   429 when not, with the decision as JSON and the IETF headers `RateLimit-Policy`,
-//!   `RateLimit` and, when denied, `Retry-After` (seconds, rounded up). A 429 for a cost that can
-//!   never fit the capacity has no `Retry-After`.
+//!   default limit) consumes one unit for the request's key. Admitted: 200 with the IETF
+//!   headers `RateLimit-Policy` and `RateLimit` and no body (the request would go on to the
+//!   service). Not admitted (or decided by the fail policy): 429 (or 200) with the headers,
+//!   `Retry-After` when denied (seconds, rounded up), and the decision as JSON, as the API
+//!   answers. A 429 for a cost that can never fit the capacity has no `Retry-After`.
 //! - `POST /api/v1/consume` with `{"rule": "search", "key": "k", "cost": 1}` (`rule` defaults
 //!   to `default`, `cost` to 1): decides and consumes; `POST /api/v1/check`: decides without
-//!   consuming (in memory only: ratelimit-core's Redis store has no peek, so it answers 501 on
-//!   Redis). Both answer as limited routes do, the body being
+//!   consuming (on Redis: the same script without its writes). Both answer 200 or 429 with the
+//!   headers and the body
 //!   `{"rule","allowed","limit","remaining","reset_after_ms","retry_after_ms","degraded"}`
 //!   (`degraded`: Redis failed and the fail policy decided); 400 for a bad body, 404 for an
 //!   unknown rule.
@@ -70,7 +71,7 @@
 //!   `http_request_duration_seconds{route}` (histogram), `ratelimit_decisions_total{rule,outcome}`
 //!   (`allowed`/`denied`; every decision, check and consume), `ratelimit_decision_duration_seconds`
 //!   (histogram), `ratelimit_backend_errors_total` (failed Redis decisions and pings). The `route`
-//!   label is the rule's route, the built-in path, or `*` for everything else.
+//!   label is the built-in path, else the route of the rule limiting the path, else `*`.
 //! - `GET /healthz`: 200 while the process serves. `GET /readyz`: 200 when the limits are
 //!   loaded and, with `--redis`, the last PING succeeded within three ping intervals; else 503.
 //!

@@ -5,7 +5,7 @@
 //! from. `cargo test -p tests` does not build the binaries of other packages, so the harness runs
 //! `cargo build -p examples --bin ratelimit-server` once first (a no-op when it is up to date):
 //! the process under test is always built from the current sources.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)] // shared by several test crates, each using a part
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
