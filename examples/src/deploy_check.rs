@@ -17,6 +17,11 @@
 //!    also validated by [`rules`] (with the template's arguments filled in from the Rollout).
 //! 5. **docker-compose files and ECS task definitions** get `manifest-model`'s compose and ECS
 //!    checks.
+//! 6. **Prometheus and Alertmanager configuration** (a file with `scrape_configs`,
+//!    `rule_files`, `alerting` or `remote_write`; a file with `route` and `receivers`) gets
+//!    `manifest-model`'s checks, the ones `promtool check config` and `amtool check-config`
+//!    make: unknown fields, durations, relabelling, URLs, the route tree, receivers, and the
+//!    files the Prometheus config names (relative to its directory).
 //!
 //! Unreadable input is an [`Error`] (the program exits 2); problems in readable input are
 //! [`Finding`]s.
@@ -208,6 +213,18 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     for (f, text) in &texts {
         let name = rel(f);
         let kinds = document_kinds(text);
+        // A file that is not YAML would otherwise be checked by nobody (kustomize reports
+        // the files it reads itself).
+        if let (Some((line, column, message)), false) = (&kinds.syntax_error, owned(f)) {
+            outcome.report.push(Finding::new(
+                name.clone(),
+                *line,
+                *column,
+                Severity::Error,
+                "yaml/syntax",
+                message.clone(),
+            ));
+        }
         if kinds.prometheus_rules {
             rule_checker.add_source(&name, text);
         }
@@ -219,6 +236,13 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
         }
         if kinds.ecs_task_definition {
             check_ecs(&name, text, &mut outcome.report);
+        }
+        if kinds.prometheus_config {
+            let base = f.parent().unwrap_or(root);
+            check_prometheus_config(&name, text, base, &mut outcome.report);
+        }
+        if kinds.alertmanager_config {
+            check_alertmanager_config(&name, text, &mut outcome.report);
         }
         if !owned(f) && kinds.kubernetes && !kinds.rollouts {
             match manifest_model::load_str(text, Path::new(&name)) {
@@ -270,6 +294,37 @@ fn check_ecs(name: &str, text: &str, report: &mut Report) {
                 &manifest_model::ecs::check_task_definition(&td),
                 None,
             );
+        }
+        Err(e) => unreadable(report, name, &e),
+    }
+}
+
+fn check_prometheus_config(name: &str, text: &str, base: &Path, report: &mut Report) {
+    use manifest_model::prometheus_config as pc;
+    match pc::load_prometheus_config(text, Path::new(name)) {
+        Ok((config, structural)) => {
+            push_all(report, &structural, None);
+            push_all(report, &pc::check_prometheus_config(&config), None);
+            push_all(report, &pc::check_prometheus_files(&config, base), None);
+        }
+        Err(e) => unreadable(report, name, &e),
+    }
+}
+
+fn check_alertmanager_config(name: &str, text: &str, report: &mut Report) {
+    use manifest_model::alertmanager_config as ac;
+    match ac::load_alertmanager_config(text, Path::new(name)) {
+        Ok((config, structural)) => {
+            push_all(report, &structural, None);
+            push_all(report, &ac::check_alertmanager_config(&config), None);
+            let zoneinfo = Path::new("/usr/share/zoneinfo");
+            if zoneinfo.is_dir() {
+                push_all(
+                    report,
+                    &ac::check_alertmanager_time_zones(&config, zoneinfo),
+                    None,
+                );
+            }
         }
         Err(e) => unreadable(report, name, &e),
     }
@@ -580,6 +635,10 @@ struct Kinds {
     rollouts: bool,
     compose: bool,
     ecs_task_definition: bool,
+    prometheus_config: bool,
+    alertmanager_config: bool,
+    /// The first YAML syntax error: line, column (1-based) and message.
+    syntax_error: Option<(u64, u64, String)>,
 }
 
 /// What a YAML or JSON stream holds, from a cheap look at each document's top-level keys.
@@ -587,8 +646,15 @@ fn document_kinds(text: &str) -> Kinds {
     let mut kinds = Kinds::default();
     for doc in serde_yaml::Deserializer::from_str(text) {
         // After a syntax error the iterator repeats it forever: stop at the first.
-        let Ok(value) = serde_yaml::Value::deserialize(doc) else {
-            break;
+        let value = match serde_yaml::Value::deserialize(doc) {
+            Ok(value) => value,
+            Err(e) => {
+                let (line, column) = e
+                    .location()
+                    .map_or((0, 0), |l| (l.line() as u64, l.column() as u64));
+                kinds.syntax_error = Some((line, column, e.to_string()));
+                break;
+            }
         };
         let Some(map) = value.as_mapping() else {
             continue;
@@ -611,6 +677,26 @@ fn document_kinds(text: &str) -> Kinds {
         }
         if kind.is_none() && map.get("containerDefinitions").is_some() {
             kinds.ecs_task_definition = true;
+        }
+        // prometheus.yml: any of its own top-level sections; a rule file has only `groups`,
+        // and a `promtool test rules` file has `rule_files` beside its `tests`.
+        if kind.is_none()
+            && !map.contains_key("tests")
+            && [
+                "scrape_configs",
+                "rule_files",
+                "alerting",
+                "remote_write",
+                "scrape_config_files",
+            ]
+            .iter()
+            .any(|k| map.contains_key(*k))
+        {
+            kinds.prometheus_config = true;
+        }
+        // alertmanager.yml: a route tree and its receivers.
+        if kind.is_none() && map.contains_key("route") && map.contains_key("receivers") {
+            kinds.alertmanager_config = true;
         }
     }
     kinds
@@ -735,6 +821,15 @@ mod tests {
             "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\n",
         );
         assert!(k.kubernetes && k.rollouts && !k.prometheus_rules);
+        let k = document_kinds("global:\n  scrape_interval: 15s\nscrape_configs: []\n");
+        assert!(k.prometheus_config && !k.alertmanager_config && !k.prometheus_rules);
+        let k = document_kinds("rule_files: [a.yml]\ntests: []\n");
+        assert!(!k.prometheus_config);
+        let k = document_kinds("route:\n  receiver: a\nreceivers:\n  - name: a\n");
+        assert!(k.alertmanager_config && !k.prometheus_config && !k.kubernetes);
+        let k = document_kinds("a: 1\n---\nb: [valid\n");
+        // The unclosed flow sequence is found where the input ends.
+        assert_eq!(k.syntax_error.map(|e| (e.0, e.1)), Some((4, 1)));
         let k = document_kinds("not: [valid");
         assert!(!k.kubernetes && !k.rollouts && !k.prometheus_rules);
     }

@@ -153,3 +153,76 @@ fn bad_usage_and_unreadable_input_exit_2_with_one_line() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn prometheus_and_alertmanager_configs_are_checked_and_yaml_errors_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "prometheus/prometheus.yml",
+        "global:\n  scrape_interval: 15s\nrule_files:\n  - rules/missing.yml\nscrape_configs:\n  - job_name: web\n    scrape_timout: 5s\n    static_configs:\n      - targets: ['web:8080']\n",
+    );
+    write(
+        "alertmanager/alertmanager.yml",
+        "route:\n  receiver: team\n  routes:\n    - receiver: nobody\nreceivers:\n  - name: team\n",
+    );
+    // A rule file that is not YAML: nobody else would report it.
+    write(
+        "prometheus/rules/broken.yml",
+        "groups:\n  - name: a\n    rules: [\n",
+    );
+    // A `promtool test rules` file is not a Prometheus configuration.
+    write(
+        "prometheus/tests/unit.yml",
+        "rule_files: [../rules/broken.yml]\nevaluation_interval: 1m\ntests: []\n",
+    );
+    let out = deploy_check(&["--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let found: Vec<(String, u64, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |file: &str, line: u64, code: &str| {
+        found
+            .iter()
+            .any(|(f, l, _, c)| f == file && *l == line && c == code)
+    };
+    assert!(
+        has("prometheus/prometheus.yml", 7, "prometheus/unknown-field"),
+        "{found:#?}"
+    );
+    assert!(
+        has("prometheus/prometheus.yml", 4, "prometheus/missing-file"),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(f, l, _, c)| f == "alertmanager/alertmanager.yml"
+                && *l == 4
+                && c.starts_with("alertmanager/")),
+        "{found:#?}"
+    );
+    assert!(
+        has("prometheus/rules/broken.yml", 4, "yaml/syntax"),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|(f, ..)| f == "prometheus/tests/unit.yml"),
+        "{found:#?}"
+    );
+}
