@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use promql_parser::label::MatchOp;
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{
     AggregateExpr, BinaryExpr, Call, Expr as Ast, LabelModifier, VectorMatchCardinality,
@@ -71,9 +72,9 @@ impl Source {
         }
     }
 
-    fn no_labels(why: &str) -> Self {
+    fn no_labels(why: Rc<str>) -> Self {
         let mut s = Source::new();
-        s.fixed = Some(why.into());
+        s.fixed = Some(why);
         s
     }
 
@@ -112,8 +113,7 @@ impl Source {
     }
 
     /// Keep only `keep` (possible if they were), drop the rest.
-    fn keep_only(&mut self, keep: &[String], why: &str) {
-        let why: Rc<str> = why.into();
+    fn keep_only(&mut self, keep: &[String], why: Rc<str>) {
         let can: Vec<bool> = keep.iter().map(|k| self.can_have(k)).collect();
         for (name, l) in &mut self.labels {
             if !keep.contains(name) && l.has != Has::No {
@@ -136,11 +136,15 @@ impl Source {
 /// A dead-code finding: a token to point at and a message.
 pub(crate) type Dead = (String, String);
 
-/// The sources of `e`, and the dead code found on the way.
-pub(crate) fn analyse(c: &Checked, e: &Ast) -> (Vec<Source>, Vec<Dead>) {
+/// The sources of `e`, and the dead code found on the way. Without `explain` the reasons
+/// ([`LabelInfo::why`], [`Source::why_not`]) are empty, which is cheaper; dead-code messages are
+/// always complete.
+pub(crate) fn analyse(c: &Checked, e: &Ast, explain: bool) -> (Vec<Source>, Vec<Dead>) {
     let mut w = Walk {
         c,
         dead: Vec::new(),
+        explain,
+        empty: Rc::from(""),
     };
     let s = w.walk(e);
     (s, w.dead)
@@ -149,6 +153,8 @@ pub(crate) fn analyse(c: &Checked, e: &Ast) -> (Vec<Source>, Vec<Dead>) {
 struct Walk<'a> {
     c: &'a Checked,
     dead: Vec<Dead>,
+    explain: bool,
+    empty: Rc<str>,
 }
 
 fn names(l: &promql_parser::label::Labels) -> Vec<String> {
@@ -156,6 +162,15 @@ fn names(l: &promql_parser::label::Labels) -> Vec<String> {
 }
 
 impl Walk<'_> {
+    /// A reason, built only when explaining.
+    fn why(&self, f: impl FnOnce() -> String) -> Rc<str> {
+        if self.explain {
+            f().into()
+        } else {
+            self.empty.clone()
+        }
+    }
+
     fn walk(&mut self, e: &Ast) -> Vec<Source> {
         match e {
             Ast::VectorSelector(v) => vec![self.selector(v)],
@@ -163,8 +178,12 @@ impl Walk<'_> {
             Ast::Paren(p) => self.walk(&p.expr),
             Ast::Unary(u) => self.walk(&u.expr),
             Ast::Subquery(s) => self.walk(&s.expr),
-            Ast::NumberLiteral(_) => vec![Source::no_labels("a number has no labels")],
-            Ast::StringLiteral(_) => vec![Source::no_labels("a string has no labels")],
+            Ast::NumberLiteral(_) => vec![Source::no_labels(
+                self.why(|| "a number has no labels".into()),
+            )],
+            Ast::StringLiteral(_) => vec![Source::no_labels(
+                self.why(|| "a string has no labels".into()),
+            )],
             Ast::Aggregate(a) => self.aggregate(a),
             Ast::Call(c) => self.call(c),
             Ast::Binary(b) => self.binary(b),
@@ -181,7 +200,7 @@ impl Walk<'_> {
             if m.name == "__name__" {
                 continue;
             }
-            let op = m.op.to_string();
+            let equal = matches!(m.op, MatchOp::Equal);
             if let Some(re) = self.c.regex_for(&m.value) {
                 if !re.negated {
                     let has = if re.matches_empty {
@@ -189,30 +208,20 @@ impl Walk<'_> {
                     } else {
                         Has::Yes
                     };
-                    s.set(
-                        &m.name,
-                        has,
-                        None,
-                        "the selector's regex matcher requires it",
-                    );
+                    let why = self.why(|| "the selector's regex matcher requires it".into());
+                    s.set(&m.name, has, None, why);
                 }
-            } else if op == "=" && m.value.is_empty() {
-                s.set(
-                    &m.name,
-                    Has::No,
-                    None,
+            } else if equal && m.value.is_empty() {
+                let why = self.why(|| {
                     format!(
                         "the selector's `{}=\"\"` keeps only series without it",
                         m.name
-                    ),
-                );
-            } else if op == "=" {
-                s.set(
-                    &m.name,
-                    Has::Yes,
-                    Some(m.value.clone()),
-                    "the selector's matcher requires it",
-                );
+                    )
+                });
+                s.set(&m.name, Has::No, None, why);
+            } else if equal {
+                let why = self.why(|| "the selector's matcher requires it".into());
+                s.set(&m.name, Has::Yes, Some(m.value.clone()), why);
             }
         }
         s
@@ -230,8 +239,8 @@ impl Walk<'_> {
         for s in &mut out {
             match &a.modifier {
                 Some(LabelModifier::Exclude(l)) => {
-                    let why: Rc<str> =
-                        format!("{op} without ({}) removes it", l.labels.join(", ")).into();
+                    let why =
+                        self.why(|| format!("{op} without ({}) removes it", l.labels.join(", ")));
                     for n in &l.labels {
                         s.set(n, Has::No, None, why.clone());
                     }
@@ -248,18 +257,21 @@ impl Walk<'_> {
                             ));
                         }
                     }
-                    let why = format!(
-                        "{op} by ({}) keeps only the labels it lists",
-                        l.labels.join(", ")
-                    );
-                    s.keep_only(&names(l), &why);
+                    let why = self.why(|| {
+                        format!(
+                            "{op} by ({}) keeps only the labels it lists",
+                            l.labels.join(", ")
+                        )
+                    });
+                    s.keep_only(&l.labels, why);
                 }
-                None => s.keep_only(&[], &format!("{op}() removes all labels")),
+                None => s.keep_only(&[], self.why(|| format!("{op}() removes all labels"))),
             }
             if op == "count_values"
                 && let Some(Ast::StringLiteral(p)) = a.param.as_deref()
             {
-                s.set(&p.val, Has::Yes, None, "count_values() adds it");
+                let why = self.why(|| "count_values() adds it".into());
+                s.set(&p.val, Has::Yes, None, why);
             }
             s.ops.push(op.clone());
             s.joined.clear();
@@ -285,9 +297,11 @@ impl Walk<'_> {
         for s in &mut out {
             match name {
                 "absent" | "absent_over_time" => {
-                    let mut keep = Source::no_labels(&format!(
-                        "{name}() returns only the labels of its selector's equality matchers"
-                    ));
+                    let mut keep = Source::no_labels(self.why(|| {
+                        format!(
+                            "{name}() returns only the labels of its selector's equality matchers"
+                        )
+                    }));
                     let vs = match arg.map(|a| a.as_ref()) {
                         Some(Ast::VectorSelector(v)) => Some(v),
                         Some(Ast::MatrixSelector(m)) => Some(&m.vs),
@@ -295,15 +309,11 @@ impl Walk<'_> {
                     };
                     for m in vs.iter().flat_map(|v| v.matchers.matchers.iter()) {
                         if m.name != "__name__"
-                            && m.op.to_string() == "="
+                            && matches!(m.op, MatchOp::Equal)
                             && self.c.regex_for(&m.value).is_none()
                         {
-                            keep.set(
-                                &m.name,
-                                Has::Yes,
-                                Some(m.value.clone()),
-                                "the selector's matcher sets it",
-                            );
+                            let why = self.why(|| "the selector's matcher sets it".into());
+                            keep.set(&m.name, Has::Yes, Some(m.value.clone()), why);
                         }
                     }
                     keep.ops = std::mem::take(&mut s.ops);
@@ -311,20 +321,22 @@ impl Walk<'_> {
                 }
                 "label_replace" | "label_join" => {
                     if let Some(dst) = str_arg(1) {
-                        s.set(&dst, Has::Yes, None, format!("{name}() sets it"));
+                        let why = self.why(|| format!("{name}() sets it"));
+                        s.set(&dst, Has::Yes, None, why);
                     } else {
                         s.fixed = None;
                     }
                 }
                 "histogram_quantile" => {
-                    s.set("le", Has::No, None, "histogram_quantile() removes it")
+                    let why = self.why(|| "histogram_quantile() removes it".into());
+                    s.set("le", Has::No, None, why);
                 }
                 "vector" | "time" | "pi" | "scalar" => {
-                    *s = Source::no_labels(&format!("{name}() has no labels"));
+                    *s = Source::no_labels(self.why(|| format!("{name}() has no labels")));
                 }
                 "info" => s.fixed = None,
                 _ if arg.is_none() => {
-                    *s = Source::no_labels(&format!("{name}() has no labels"));
+                    *s = Source::no_labels(self.why(|| format!("{name}() has no labels")));
                 }
                 _ => {}
             }
@@ -412,22 +424,23 @@ impl Walk<'_> {
             if grouped {
                 for n in &include {
                     if k.value(n).is_none() {
-                        k.set(n, Has::Maybe, None, "group_left/right copies it");
+                        let why = self.why(|| "group_left/right copies it".into());
+                        k.set(n, Has::Maybe, None, why);
                     }
                     k.joined.push(n.clone());
                 }
             } else if !set_op {
                 if let Some(on) = &on {
-                    k.keep_only(
-                        on,
-                        &format!(
+                    let why = self.why(|| {
+                        format!(
                             "`{op} on({})` keeps only the labels it lists",
                             on.join(", ")
-                        ),
-                    );
+                        )
+                    });
+                    k.keep_only(on, why);
                 } else {
-                    let why: Rc<str> =
-                        format!("`{op} ignoring({})` removes it", ignoring.join(", ")).into();
+                    let why =
+                        self.why(|| format!("`{op} ignoring({})` removes it", ignoring.join(", ")));
                     for n in &ignoring {
                         k.set(n, Has::No, None, why.clone());
                     }
@@ -519,7 +532,7 @@ mod tests {
 
     fn run(src: &str) -> (Vec<Source>, Vec<Dead>) {
         let c = crate::promql::check(src, Dialect::V3).unwrap_or_else(|e| panic!("{src}: {e:?}"));
-        analyse(&c, &c.ast)
+        analyse(&c, &c.ast, true)
     }
 
     fn can(src: &str, label: &str) -> Vec<bool> {

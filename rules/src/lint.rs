@@ -599,12 +599,21 @@ fn lint_rule(ctx: &Ctx<'_>, out: &mut Out<'_>, g: &Group, r: &Rule, checked: Opt
         .iter()
         .filter(|a| a.rule.is_match(r.name()))
         .collect();
-    let (sources, dead) =
+    let (mut sources, mut dead) =
         if !templates.is_empty() || !aggregate_rules.is_empty() || needs_flow(&c.ast) {
-            crate::flow::analyse(c, &c.ast)
+            crate::flow::analyse(c, &c.ast, false)
         } else {
             (Vec::new(), Vec::new())
         };
+    // Reasons are only worked out when a finding will quote them.
+    let label_missing = templates.iter().any(|(_, _, t)| {
+        t.labels
+            .iter()
+            .any(|(n, _)| sources.iter().any(|s| !s.can_have(n)))
+    });
+    if label_missing || !aggregate_rules.is_empty() || !dead.is_empty() {
+        (sources, dead) = crate::flow::analyse(c, &c.ast, true);
+    }
     let mut seen = HashSet::new();
     for (token, msg) in dead {
         if seen.insert(msg.clone()) {
@@ -1339,7 +1348,7 @@ fn template_checks(
                         ),
                     ),
                     Ok(qc) if qc.depth <= crate::promql::MAX_LINT_DEPTH => {
-                        let (qs, _) = crate::flow::analyse(&qc, &qc.ast);
+                        let (qs, _) = crate::flow::analyse(&qc, &qc.ast, true);
                         for (_, name, loff) in refs.query_labels.iter().filter(|l| l.0 == qi) {
                             if let Some(s) = qs.iter().find(|s| !s.can_have(name)) {
                                 out.push(

@@ -464,6 +464,12 @@ fn vector_matching_across_jobs() {
             .any(|x| x.contains("job=\"api\"") && x.contains("job=\"db\"")),
         "{m:?}"
     );
+    // Messages say why a side cannot have the label.
+    let m = msgs(&alert("sum(foo) / on(cluster) count(bar) > 0", ""), code);
+    assert!(
+        m.iter().any(|x| x.contains("sum() removes all labels")),
+        "{m:?}"
+    );
     assert!(!has(
         &alert(
             "rate(a_total{job=\"api\"}[5m]) / ignoring(job) rate(b_total{job=\"db\"}[5m]) > 1",
