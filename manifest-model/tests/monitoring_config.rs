@@ -63,12 +63,22 @@ fn write_prometheus(dir: &Path, config: &str) -> PathBuf {
 
 /// Returns how many cases the tool rejected.
 fn compare_prometheus(cases: &[(&str, &str)]) -> usize {
+    compare_prometheus_with_files(cases, &[])
+}
+
+/// As [`compare_prometheus`], with `extra` files (relative path, content) beside each config.
+fn compare_prometheus_with_files(cases: &[(&str, &str)], extra: &[(&str, &str)]) -> usize {
     let tmp = tempfile::tempdir().unwrap();
     let mut mismatches = Vec::new();
     let mut rejected = 0;
     for (i, (name, config)) in cases.iter().enumerate() {
         let dir = tmp.path().join(format!("case{i}"));
         let path = write_prometheus(&dir, config);
+        for (rel, content) in extra {
+            let file = dir.join(rel);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, content).unwrap();
+        }
         let (tool_ok, tool_out) = run_tool("promtool", &[&path]);
         rejected += usize::from(!tool_ok);
         let ours = check_prometheus_path(&path).map(|f| errors(&f));
@@ -435,6 +445,73 @@ fn prometheus_verdicts_equal_promtool_on_generated_variants() {
         rejected >= 25 && cases.len() - rejected >= 8,
         "{rejected} of {} rejected",
         cases.len()
+    );
+}
+
+#[test]
+fn prometheus_verdicts_equal_promtool_on_file_sd_target_files() {
+    let config = "scrape_configs:\n  - job_name: files\n    file_sd_configs:\n      - files: ['targets/*.json', 'targets/*.yml']\n";
+    let files: &[(&str, &str, &str)] = &[
+        (
+            "valid json",
+            "targets/a.json",
+            r#"[{"targets": ["a:1"], "labels": {"env": "prod"}}]"#,
+        ),
+        (
+            "valid yaml",
+            "targets/a.yml",
+            "- targets: ['a:1']\n  labels: {env: prod}\n",
+        ),
+        ("empty yaml", "targets/a.yml", ""),
+        (
+            "json unknown key ignored",
+            "targets/a.json",
+            r#"[{"targets": ["a:1"], "extra": 1}]"#,
+        ),
+        (
+            "yaml unknown key",
+            "targets/a.yml",
+            "- targets: ['a:1']\n  label: {env: prod}\n",
+        ),
+        (
+            "bad label name",
+            "targets/a.yml",
+            "- targets: ['a:1']\n  labels: {env-name: prod}\n",
+        ),
+        (
+            "bad json label name",
+            "targets/a.json",
+            r#"[{"targets": ["a:1"], "labels": {"1env": "x"}}]"#,
+        ),
+        ("null group", "targets/a.yml", "- ~\n"),
+        (
+            "json syntax error",
+            "targets/a.json",
+            r#"[{"targets": ["a:1"]"#,
+        ),
+        ("not a list", "targets/a.yml", "targets: ['a:1']\n"),
+        ("not matched by the glob", "targets/a.yaml", "- ~\n"),
+    ];
+    let mut rejected = 0;
+    for (name, rel, content) in files {
+        rejected += compare_prometheus_with_files(&[(name, config)], &[(rel, content)]);
+    }
+    assert!(rejected >= 5, "{rejected}");
+    // Findings in a target file carry that file's positions.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_prometheus(tmp.path(), config);
+    std::fs::create_dir_all(tmp.path().join("targets")).unwrap();
+    std::fs::write(
+        tmp.path().join("targets/b.yml"),
+        "- targets: ['a:1']\n  labels: {env-name: prod}\n",
+    )
+    .unwrap();
+    let found = check_prometheus_path(&path).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].file.ends_with("targets/b.yml"));
+    assert_eq!(
+        (found[0].line, found[0].column, found[0].code.as_str()),
+        (2, 12, "prometheus/invalid-label-name")
     );
 }
 

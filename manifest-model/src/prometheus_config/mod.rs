@@ -27,6 +27,7 @@
 //! | `prometheus/invalid-rule-file-path` | a rule_files pattern with `*` outside the last path element |
 //! | `prometheus/reserved-header` | a remote_write header Prometheus sets itself |
 //! | `prometheus/missing-file` | a rule file, bearer token, credentials or client certificate file that does not exist |
+//! | `prometheus/invalid-sd-file` | a file-SD target file that does not parse or has a null group (located in that file) |
 //! | `prometheus/unchecked-sd` (info) | a service discovery other than static, file, kubernetes, dns and http: kept, not checked |
 //! | `yaml/duplicate-key` | a key written twice (go-yaml rejects it too) |
 //!
@@ -41,7 +42,6 @@
 //! - Other service discoveries (`ec2_sd_configs`, `consul_sd_configs`...) are accepted as
 //!   opaque mappings with an info finding; `storage`, `tracing` and `remote_read` are
 //!   accepted without field checks.
-//! - File-SD target files are not read (promtool parses the ones that exist).
 //! - Where promtool stops at the first error, we report all of them.
 //! - Label selectors of Kubernetes SD are not parsed.
 //!
@@ -1902,14 +1902,146 @@ fn check_file(
     }
 }
 
+/// Whether `name` matches the shell pattern `pattern` (`*` and `?`; other characters literal).
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || Some(&c) == n.get(ni) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// The existing files a file-SD pattern names (`*` only in the last element), sorted.
+fn glob_files(base: &Path, pattern: &str) -> Vec<PathBuf> {
+    let full = base.join(pattern);
+    if !pattern.contains(['*', '?']) {
+        return if full.is_file() {
+            vec![full]
+        } else {
+            Vec::new()
+        };
+    }
+    let (Some(dir), Some(name)) = (full.parent(), full.file_name().and_then(|n| n.to_str())) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard(name, n)))
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Check a file-SD target file as promtool does: a list of `{targets, labels}` groups (unknown
+/// keys rejected in YAML and JSON), label names valid, no null group.
+fn check_sd_file(path: &Path) -> Vec<Diagnostic> {
+    let mut ctx = Ctx::new(path, "prometheus");
+    let top = FieldPath::root();
+    let src = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.error(
+                "invalid-sd-file",
+                Span::default(),
+                &top,
+                format!("cannot read file-SD target file: {e}"),
+            );
+            return ctx.out;
+        }
+    };
+    let stream = match yaml::parse(&src, path) {
+        Ok(s) => s,
+        Err(e) => {
+            let (line, column) = match &e {
+                Error::Syntax { line, column, .. }
+                | Error::Limit { line, column, .. }
+                | Error::ComplexKey { line, column, .. } => (*line, *column),
+                _ => (1, 1),
+            };
+            let d = Diagnostic::new(
+                Severity::Error,
+                "prometheus/invalid-sd-file",
+                format!("file-SD target file does not parse: {e}"),
+            )
+            .at(path, line, column);
+            return vec![d];
+        }
+    };
+    let Some(doc) = stream.documents.first() else {
+        return ctx.out;
+    };
+    let groups = ctx.seq(&doc.root, &top);
+    for (i, g) in groups.iter().enumerate() {
+        let p = top.index(i);
+        if g.is_null() {
+            ctx.error(
+                "invalid-sd-file",
+                g.span,
+                &p,
+                format!("nil target group item found (index {i})"),
+            );
+            continue;
+        }
+        let Some(entries) = ctx.map(g, &p, &["targets", "labels"], "target group") else {
+            continue;
+        };
+        for e in entries {
+            match e.key.as_str() {
+                "targets" => {
+                    ctx.strings(&e.value, &p.key("targets"));
+                }
+                "labels" => {
+                    ctx.label_map(&e.value, &p.key("labels"));
+                }
+                _ => {}
+            }
+        }
+    }
+    ctx.out
+}
+
 /// The checks of the files the config names, as promtool makes them: explicit rule files
 /// (not globs) must exist, and so must scrape configs' `bearer_token_file`,
 /// `authorization.credentials_file` and `tls_config` `cert_file`/`key_file` (which must also
-/// come in pairs). Relative paths are resolved against `base` (the config file's directory).
+/// come in pairs); file-SD target files that exist must parse (findings in those files).
+/// Relative paths are resolved against `base` (the config file's directory).
 #[must_use]
 pub fn check_prometheus_files(config: &PrometheusConfig, base: &Path) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(&config.file, "prometheus");
     let node = &config.node;
+    let mut sd_files: Vec<PathBuf> = Vec::new();
+    for am in &config.alerting.alertmanagers {
+        for sd in &am.service_discovery {
+            if let ServiceDiscovery::File(f) = sd {
+                sd_files.extend(f.files.iter().flat_map(|p| glob_files(base, p)));
+            }
+        }
+    }
     for (i, rf) in config.rule_files.iter().enumerate() {
         if !rf.contains('*') {
             check_file(
@@ -1945,10 +2077,17 @@ pub fn check_prometheus_files(config: &PrometheusConfig, base: &Path) -> Vec<Dia
             );
         }
         let mut tls = vec![(s.path.key("tls_config"), &h.tls_config)];
-        for (i, sd) in s.service_discovery.iter().enumerate() {
-            if let ServiceDiscovery::Kubernetes(k) = sd {
-                let _ = i;
-                tls.push((s.path.clone(), &k.http.tls_config));
+        for sd in &s.service_discovery {
+            match sd {
+                ServiceDiscovery::Kubernetes(k) => tls.push((s.path.clone(), &k.http.tls_config)),
+                ServiceDiscovery::File(f) => {
+                    for pattern in &f.files {
+                        for target_file in glob_files(base, pattern) {
+                            sd_files.push(target_file);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         for (p, t) in tls {
@@ -1988,6 +2127,11 @@ pub fn check_prometheus_files(config: &PrometheusConfig, base: &Path) -> Vec<Dia
         }
     }
     let mut out = ctx.out;
+    sd_files.sort();
+    sd_files.dedup();
+    for f in &sd_files {
+        out.extend(check_sd_file(f));
+    }
     crate::diagnostic::sort(&mut out);
     out
 }
@@ -2059,6 +2203,16 @@ mod tests {
                 ("prometheus/duplicate-job-name".to_owned(), 11, 15),
             ]
         );
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*.json", "a.json"));
+        assert!(wildcard("a*b*.yml", "axxbyy.yml"));
+        assert!(wildcard("?.yml", "a.yml"));
+        assert!(!wildcard("*.json", "a.yml"));
+        assert!(!wildcard("a*", "ba"));
+        assert!(wildcard("*", ""));
     }
 
     #[test]
