@@ -57,7 +57,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The Redis store was built outside a Tokio runtime (it spawns its connection task there).
+    /// The Redis store was built outside a Tokio runtime (its connections use the runtime's
+    /// I/O driver and timers).
     #[cfg(feature = "redis")]
     #[error("redis: the store must be built inside a tokio runtime")]
     NoRuntime,

@@ -458,3 +458,104 @@ fn peek_and_pipelined_checks_match_memory() {
         assert!(ds.iter().all(|d| d.degraded.is_none()), "{kind}");
     }
 }
+
+/// Over TCP (127.0.0.1, a free port) with a password and a database in the URL: decisions
+/// come from that database; a wrong password is a Redis error, and the fail policy decides.
+#[test]
+fn tcp_with_password_and_database() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--requirepass", "s3cret", "--save", "", "--appendonly", "no", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start redis-server ({e}): install it with `apt-get install redis-server` or run `bash scripts/test-all.sh`")
+        });
+    let mut server = Server {
+        child: Some(child),
+        dir,
+    };
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis-server not listening"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let rt = rt();
+    let _guard = rt.enter();
+    let alg = AnyAlgorithm::from_name("gcra", Quota::per_hour(2).unwrap()).unwrap();
+    let url = format!("redis://:s3cret@127.0.0.1:{port}/3");
+    let lim = RedisBuilder::new(&url, alg).build().unwrap();
+    let bad = RedisBuilder::new(&format!("redis://:wrong@127.0.0.1:{port}/3"), alg)
+        .fail_policy(FailPolicy::Open)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut n = 0;
+        for _ in 0..3 {
+            let d = lim.check("k", 1).await;
+            assert_eq!(d.degraded, None);
+            n += usize::from(d.decision.allowed());
+        }
+        assert_eq!(n, 2);
+        assert!(bad.try_check("k", None, 1).await.is_err());
+        let d = bad.check("k", 1).await;
+        assert_eq!(d.degraded, Some(FailPolicy::Open));
+    });
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg("rl:{k}:gcra")
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(exists, 1, "the key is in database 3");
+    redis::cmd("SELECT").arg(0).exec(&mut conn).unwrap();
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg("rl:{k}:gcra")
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(exists, 0, "and not in database 0");
+    server.kill();
+}
+
+/// Many decisions in flight at once on one limiter (each on a connection of its own): the
+/// limit holds exactly.
+#[test]
+fn concurrent_callers_on_one_limiter() {
+    let server = Server::start();
+    let rt = rt();
+    let _guard = rt.enter();
+    let alg = AnyAlgorithm::from_name("gcra", Quota::per_hour(25).unwrap()).unwrap();
+    let lim = RedisBuilder::new(&server.url(), alg).build().unwrap();
+    let admitted = rt.block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let lim = lim.clone();
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    for _ in 0..5 {
+                        n += usize::from(lim.check("many", 1).await.decision.allowed());
+                    }
+                    n
+                })
+            })
+            .collect();
+        let mut n = 0;
+        for t in tasks {
+            n += t.await.unwrap();
+        }
+        n
+    });
+    assert_eq!(admitted, 25);
+    assert_eq!(lim.failures(), 0);
+}

@@ -201,7 +201,10 @@ fn atomic_check(p: &Params, a: &AtomicU64, now: u64, cost: u64, apply: bool) -> 
         let new = now.saturating_add(after);
         match a.compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => return p.decision_u64(true, debt, after),
-            Err(actual) => cur = actual,
+            Err(actual) => {
+                cur = actual;
+                std::hint::spin_loop();
+            }
         }
     }
 }
