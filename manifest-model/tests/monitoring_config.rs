@@ -411,6 +411,101 @@ const PROM_MUTATIONS: &[(&str, &str, &str)] = &[
         "  scrape_interval: 15s\n",
         "  scrape_interval: [15s]\n",
     ),
+    (
+        "integer duration",
+        "scrape_interval: 15s",
+        "scrape_interval: 15",
+    ),
+    (
+        "days duration",
+        "scrape_interval: 15s",
+        "scrape_interval: 1d",
+    ),
+    (
+        "quoted boolean",
+        "    metrics_path: /metrics\n",
+        "    metrics_path: /metrics\n    honor_timestamps: 'true'\n",
+    ),
+    (
+        "negative sample limit",
+        "    metrics_path: /metrics\n",
+        "    metrics_path: /metrics\n    sample_limit: -1\n",
+    ),
+    (
+        "body size limit",
+        "    metrics_path: /metrics\n",
+        "    metrics_path: /metrics\n    body_size_limit: 10MB\n",
+    ),
+    (
+        "bad body size limit",
+        "    metrics_path: /metrics\n",
+        "    metrics_path: /metrics\n    body_size_limit: 10XB\n",
+    ),
+    (
+        "params",
+        "    metrics_path: /metrics\n",
+        "    metrics_path: /metrics\n    params: {module: [http_2xx]}\n",
+    ),
+    (
+        "keepequal",
+        "        target_label: host\n        replacement: '$1'\n",
+        "        target_label: host\n        action: keepequal\n",
+    ),
+    (
+        "keepequal with replacement",
+        "        target_label: host\n",
+        "        target_label: host\n        action: keepequal\n",
+    ),
+    (
+        "lowercase",
+        "        target_label: host\n        replacement: '$1'\n",
+        "        target_label: host\n        action: lowercase\n",
+    ),
+    (
+        "lowercase with replacement",
+        "        replacement: '$1'\n",
+        "        replacement: '${1}x'\n        action: lowercase\n",
+    ),
+    (
+        "labelmap",
+        "        target_label: host\n        replacement: '$1'\n",
+        "        action: labelmap\n",
+    ),
+    (
+        "labelmap bad replacement",
+        "        target_label: host\n        replacement: '$1'\n",
+        "        action: labelmap\n        replacement: 'a-$1'\n",
+    ),
+    (
+        "template target label",
+        "target_label: host",
+        "target_label: '${1}_host'",
+    ),
+    (
+        "write relabel drop",
+        "    queue_config:\n",
+        "    write_relabel_configs: [{source_labels: [__name__], regex: 'go_.*', action: drop}]\n    queue_config:\n",
+    ),
+    (
+        "alert relabel bad action",
+        "  alertmanagers:\n",
+        "  alert_relabel_configs: [{action: delete}]\n  alertmanagers:\n",
+    ),
+    (
+        "http sd",
+        "    dns_sd_configs:\n",
+        "    http_sd_configs:\n      - url: http://sd:8080/targets\n        refresh_interval: 1m\n    dns_sd_configs:\n",
+    ),
+    (
+        "remote write sigv4 and basic auth",
+        "    queue_config:\n",
+        "    sigv4: {region: eu-west-1}\n    basic_auth: {username: u, password: p}\n    queue_config:\n",
+    ),
+    (
+        "duplicate remote write name",
+        "    queue_config:\n      max_shards: 10\n",
+        "    name: a\n  - url: http://other/\n    name: a\n",
+    ),
 ];
 
 fn prometheus_variants() -> Vec<(String, String)> {
@@ -951,6 +1046,47 @@ const AM_MUTATIONS: &[(&str, &str, &str)] = &[
         "bad global url",
         "  resolve_timeout: 5m\n",
         "  resolve_timeout: 5m\n  pagerduty_url: 'pagerduty'\n",
+    ),
+    (
+        "yaml 1.1 boolean",
+        "      continue: true",
+        "      continue: yes",
+    ),
+    (
+        "negative max_alerts",
+        "        send_resolved: true\n",
+        "        send_resolved: true\n        max_alerts: -1\n",
+    ),
+    (
+        "opsgenie bad responder type",
+        "    slack_configs:\n",
+        "    opsgenie_configs:\n      - api_key: k\n        responders: [{type: group, name: x}]\n    slack_configs:\n",
+    ),
+    (
+        "opsgenie valid",
+        "    slack_configs:\n",
+        "    opsgenie_configs:\n      - api_key: k\n        responders: [{type: team, name: x}]\n        priority: P1\n    slack_configs:\n",
+    ),
+    ("zero group_wait", "group_wait: 30s", "group_wait: 0s"),
+    (
+        "inhibit bad match_re",
+        "  - source_matchers: ['severity=\"critical\"']\n",
+        "  - source_match_re: {severity: '('}\n",
+    ),
+    (
+        "time without end",
+        "start_time: '22:00', end_time: '24:00'",
+        "start_time: '22:00'",
+    ),
+    (
+        "several matchers",
+        "        - severity=\"critical\"\n",
+        "        - severity=\"critical\"\n        - 'team=~\"db|web\"'\n",
+    ),
+    (
+        "receiver without integrations",
+        "  - name: oncall\n",
+        "  - name: spare\n  - name: oncall\n",
     ),
     (
         "http config conflict",
