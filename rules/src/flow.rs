@@ -58,7 +58,7 @@ pub(crate) struct Source {
     pub(crate) fixed: Option<Rc<str>>,
     /// Functions and aggregations applied, innermost first.
     pub(crate) ops: Vec<String>,
-    /// Labels added by `group_left/right` on the way, with the operator text.
+    /// Labels added by `group_left/right` on the way (an aggregation forgets them).
     pub(crate) joined: Vec<String>,
 }
 
