@@ -3,6 +3,12 @@
 //! The removal versions and replacements are facts from Fairwinds pluto's `versions.yaml` (the
 //! Kubernetes component entries) and the Kubernetes deprecated-API migration guide; this table
 //! is our own data, keyed by `(apiVersion, kind)`.
+//!
+//! APIs of add-ons such as cert-manager are not in [`DEPRECATIONS`]: their versions follow the
+//! add-on's releases, not Kubernetes minors, so they cannot be compared with a [`KubeVersion`]
+//! target. They live in [`COMPONENT_DEPRECATIONS`] (pluto's `cert-manager` component entries),
+//! with the add-on version as text, and the strict checks report them as removed whatever the
+//! Kubernetes target: every release of those add-ons still supported today is past the removal.
 
 use std::fmt;
 use std::str::FromStr;
@@ -518,6 +524,231 @@ pub const DEPRECATIONS: &[Deprecation] = &[
     },
 ];
 
+/// One removed apiVersion of an add-on's custom resource (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ComponentDeprecation {
+    /// The add-on, e.g. `cert-manager`.
+    pub component: &'static str,
+    /// The old apiVersion, e.g. `cert-manager.io/v1alpha2`.
+    pub api_version: &'static str,
+    /// The kind.
+    pub kind: &'static str,
+    /// The add-on release that deprecated it, e.g. `1.4`.
+    pub deprecated_in: &'static str,
+    /// The add-on release that no longer serves it, e.g. `1.6`.
+    pub removed_in: &'static str,
+    /// The apiVersion to use instead.
+    pub replacement: &'static str,
+}
+
+const fn cm(
+    api_version: &'static str,
+    kind: &'static str,
+    deprecated_in: &'static str,
+    removed_in: &'static str,
+    replacement: &'static str,
+) -> ComponentDeprecation {
+    ComponentDeprecation {
+        component: "cert-manager",
+        api_version,
+        kind,
+        deprecated_in,
+        removed_in,
+        replacement,
+    }
+}
+
+/// Removed apiVersions of add-ons: cert-manager's pre-`v1` APIs.
+///
+/// The `acme.cert-manager.io` kinds move to `acme.cert-manager.io/v1` (pluto names
+/// `cert-manager.io/v1`, which has no `Order` or `Challenge`).
+pub const COMPONENT_DEPRECATIONS: &[ComponentDeprecation] = &[
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "Certificate",
+        "0.11",
+        "0.11",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "Issuer",
+        "0.11",
+        "0.11",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "ClusterIssuer",
+        "0.11",
+        "0.11",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "CertificateRequest",
+        "0.11",
+        "0.11",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "Order",
+        "0.11",
+        "0.11",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "certmanager.k8s.io/v1alpha1",
+        "Challenge",
+        "0.11",
+        "0.11",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha2",
+        "Certificate",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha3",
+        "Certificate",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1beta1",
+        "Certificate",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha2",
+        "Issuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha3",
+        "Issuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1beta1",
+        "Issuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha2",
+        "ClusterIssuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha3",
+        "ClusterIssuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1beta1",
+        "ClusterIssuer",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha2",
+        "CertificateRequest",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1alpha3",
+        "CertificateRequest",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "cert-manager.io/v1beta1",
+        "CertificateRequest",
+        "1.4",
+        "1.6",
+        "cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1alpha2",
+        "Order",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1alpha3",
+        "Order",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1beta1",
+        "Order",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1alpha2",
+        "Challenge",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1alpha3",
+        "Challenge",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+    cm(
+        "acme.cert-manager.io/v1beta1",
+        "Challenge",
+        "1.4",
+        "1.6",
+        "acme.cert-manager.io/v1",
+    ),
+];
+
+/// The add-on deprecation entry for `(api_version, kind)`, if that apiVersion was removed.
+///
+/// ```
+/// use manifest_model::deprecation::lookup_component;
+/// let d = lookup_component("cert-manager.io/v1alpha2", "Certificate").ok_or("missing")?;
+/// assert_eq!((d.component, d.removed_in, d.replacement), ("cert-manager", "1.6", "cert-manager.io/v1"));
+/// assert!(lookup_component("cert-manager.io/v1", "Certificate").is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn lookup_component(api_version: &str, kind: &str) -> Option<&'static ComponentDeprecation> {
+    COMPONENT_DEPRECATIONS
+        .iter()
+        .find(|d| d.api_version == api_version && d.kind == kind)
+}
+
 /// The deprecation entry for `(api_version, kind)`, if that apiVersion is deprecated.
 ///
 /// ```
@@ -556,6 +787,18 @@ mod tests {
                 assert!(!crate::is_builtin_kind(d.api_version, d.kind), "{d:?}");
             }
         }
+    }
+
+    #[test]
+    fn component_rows_are_not_kubernetes_apis() {
+        for d in COMPONENT_DEPRECATIONS {
+            assert!(lookup(d.api_version, d.kind).is_none(), "{d:?}");
+            assert!(!crate::is_builtin_kind(d.api_version, d.kind), "{d:?}");
+            assert!(d.replacement.ends_with("cert-manager.io/v1"), "{d:?}");
+            assert_eq!(lookup_component(d.api_version, d.kind), Some(d));
+        }
+        let acme = lookup_component("acme.cert-manager.io/v1beta1", "Challenge").unwrap();
+        assert_eq!(acme.replacement, "acme.cert-manager.io/v1");
     }
 
     #[test]

@@ -3,14 +3,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::Error;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kinds::{AnyObject, schemas};
+use crate::kinds::{AnyObject, KindInfo, schemas};
 use crate::yaml::{self, FieldPath, Node, NodeValue, Span};
 
 /// One Kubernetes object from one document of a file.
@@ -25,10 +25,18 @@ pub struct Object {
     document: usize,
     api_version: String,
     kind: String,
-    metadata: ObjectMeta,
+    /// The metadata when `typed` does not hold it (custom resources, objects that do not
+    /// deserialize, kinds without metadata); `None` otherwise, so it is kept once.
+    metadata: Option<Box<ObjectMeta>>,
     node: Node,
     typed: Option<AnyObject>,
-    namespaced: Option<bool>,
+    info: Option<&'static KindInfo>,
+}
+
+/// The metadata of an object that has none.
+fn no_metadata() -> &'static ObjectMeta {
+    static EMPTY: OnceLock<ObjectMeta> = OnceLock::new();
+    EMPTY.get_or_init(ObjectMeta::default)
 }
 
 impl fmt::Debug for Object {
@@ -91,25 +99,33 @@ impl Object {
     /// `metadata`.
     #[must_use]
     pub fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
+        if let (Some(t), Some(info)) = (&self.typed, self.info)
+            && let Some(m) = (info.metadata)(t.as_ref())
+        {
+            return m;
+        }
+        match self.metadata.as_deref() {
+            Some(m) => m,
+            None => no_metadata(),
+        }
     }
 
     /// `metadata.name` (empty if absent).
     #[must_use]
     pub fn name(&self) -> &str {
-        self.metadata.name.as_deref().unwrap_or("")
+        self.metadata().name.as_deref().unwrap_or("")
     }
 
     /// `metadata.namespace`, if set.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
-        self.metadata.namespace.as_deref()
+        self.metadata().namespace.as_deref()
     }
 
     /// Whether the kind is namespaced (`None` for kinds this crate does not know).
     #[must_use]
     pub fn namespaced(&self) -> Option<bool> {
-        self.namespaced
+        self.info.map(|i| i.namespaced)
     }
 
     /// `Kind/name` or `Kind/namespace/name`: how diagnostics name the object.
@@ -168,7 +184,7 @@ impl Object {
         GenericObject {
             api_version: self.api_version.clone(),
             kind: self.kind.clone(),
-            metadata: self.metadata.clone(),
+            metadata: self.metadata().clone(),
             body,
         }
     }
@@ -326,26 +342,38 @@ fn load_node(file: &Arc<Path>, document: usize, node: Node, out: &mut Loaded, de
         }
         return;
     }
-    let metadata = node
-        .get("metadata")
-        .map(Node::to_json)
-        .and_then(|m| serde_json::from_value::<ObjectMeta>(m).ok())
-        .unwrap_or_default();
     let info = schemas().kind(&api_version, &kind);
     let mut typed = None;
     if let Some(info) = info {
-        match (info.parse)(&node.to_json()) {
+        match (info.parse)(&node) {
             Ok(t) => typed = Some(t),
-            Err(e) => out.diagnostics.push(
-                Diagnostic::new(
-                    Severity::Error,
-                    "k8s/invalid-object",
-                    format!("{kind} does not deserialize: {e}"),
-                )
-                .at_span(file, span),
-            ),
+            Err(_) => {
+                // The JSON route words the error as it always has (and as kubectl's decoder
+                // would see the document); it only runs for objects that do not deserialize.
+                let message = match (info.parse_json)(&node.to_json()) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "the document does not match the kind's type".to_owned(),
+                };
+                out.diagnostics.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        "k8s/invalid-object",
+                        format!("{kind} does not deserialize: {message}"),
+                    )
+                    .at_span(file, span),
+                );
+            }
         }
     }
+    let metadata_in_typed =
+        matches!((&typed, info), (Some(t), Some(i)) if (i.metadata)(t.as_ref()).is_some());
+    let metadata = if metadata_in_typed {
+        None
+    } else {
+        node.get("metadata")
+            .and_then(|m| yaml::from_node::<ObjectMeta>(m).ok())
+            .map(Box::new)
+    };
     out.objects.push(Object {
         file: Arc::clone(file),
         document,
@@ -354,7 +382,7 @@ fn load_node(file: &Arc<Path>, document: usize, node: Node, out: &mut Loaded, de
         metadata,
         node,
         typed,
-        namespaced: info.map(|i| i.namespaced),
+        info,
     });
 }
 

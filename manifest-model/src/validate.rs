@@ -6,7 +6,7 @@
 //! | `k8s/wrong-type` | error | a value of the wrong JSON type, with the expected type |
 //! | `k8s/missing-required-field` | error | a field the schema requires |
 //! | `k8s/missing-name` | error | neither `metadata.name` nor `metadata.generateName` |
-//! | `k8s/removed-api` | error | an apiVersion no longer served by the target Kubernetes version, with the replacement |
+//! | `k8s/removed-api` | error | an apiVersion no longer served by the target Kubernetes version, or a removed cert-manager apiVersion ([`deprecation::COMPONENT_DEPRECATIONS`], whatever the target), with the replacement |
 //! | `k8s/deprecated-api` | warning | an apiVersion deprecated in the target version, with the replacement |
 //! | `k8s/unknown-kind` | error | a kind that a built-in API group does not have, with the closest kind |
 //! | `yaml/yaml11-boolean` | warning | an unquoted `yes`/`no`/`on`/`off`/`y`/`n` in a string field: YAML 1.1 parsers (kubectl's) read a boolean |
@@ -17,7 +17,7 @@ use crate::deprecation::{self, KubeVersion};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::kinds::{Schemas, Shape, schemas};
 use crate::object::Object;
-use crate::yaml::{FieldPath, Node, NodeValue};
+use crate::yaml::{FieldPath, Node, NodeValue, PathSegment};
 
 /// Levenshtein distance (in characters).
 fn distance(a: &str, b: &str) -> usize {
@@ -71,8 +71,29 @@ struct Walker<'a> {
     out: Vec<Diagnostic>,
 }
 
+/// One step of the path being walked, borrowed from the tree: a [`FieldPath`] is only built
+/// for a finding.
+#[derive(Clone, Copy)]
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+fn field_path(steps: &[Step<'_>]) -> FieldPath {
+    FieldPath(
+        steps
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => PathSegment::Key((*k).to_owned()),
+                Step::Index(i) => PathSegment::Index(*i),
+            })
+            .collect(),
+    )
+}
+
 impl Walker<'_> {
-    fn type_error(&mut self, node: &Node, path: &FieldPath, expected: &str) {
+    fn type_error(&mut self, node: &Node, steps: &[Step<'_>], expected: &str) {
+        let path = &field_path(steps);
         let found = match &node.value {
             NodeValue::String(s) if node.plain && YAML11_BOOLEANS.contains(&s.as_str()) => {
                 format!("string `{s}` (only YAML 1.1 reads it as a boolean: write true or false)")
@@ -92,8 +113,8 @@ impl Walker<'_> {
         self.out.push(d);
     }
 
-    fn walk(&mut self, node: &Node, shape_id: usize, path: &FieldPath, depth: usize) {
-        if node.is_null() || depth > crate::yaml::MAX_DEPTH {
+    fn walk<'n>(&mut self, node: &'n Node, shape_id: usize, steps: &mut Vec<Step<'n>>) {
+        if node.is_null() || steps.len() > crate::yaml::MAX_DEPTH {
             return;
         }
         let shape = self.schemas.shape(shape_id);
@@ -105,56 +126,60 @@ impl Walker<'_> {
                         let d = self.object.diagnostic(
                             Severity::Warning,
                             "yaml/yaml11-boolean",
-                            path,
+                            &field_path(steps),
                             format!("unquoted `{s}` is a boolean for YAML 1.1 parsers such as kubectl's; quote it"),
                         );
                         self.out.push(d);
                     }
                 }
-                _ => self.type_error(node, path, "a string"),
+                _ => self.type_error(node, steps, "a string"),
             },
             Shape::Integer => {
                 if !matches!(node.value, NodeValue::Int(_)) {
-                    self.type_error(node, path, "an integer");
+                    self.type_error(node, steps, "an integer");
                 }
             }
             Shape::Number => {
                 if !matches!(node.value, NodeValue::Int(_) | NodeValue::Float(_)) {
-                    self.type_error(node, path, "a number");
+                    self.type_error(node, steps, "a number");
                 }
             }
             Shape::Boolean => {
                 if !matches!(node.value, NodeValue::Bool(_)) {
-                    self.type_error(node, path, "a boolean");
+                    self.type_error(node, steps, "a boolean");
                 }
             }
             Shape::IntOrString => {
                 if !matches!(node.value, NodeValue::Int(_) | NodeValue::String(_)) {
                     // Quantities such as `cpu: 0.5` are numbers in YAML and fine for the API.
                     if !matches!(node.value, NodeValue::Float(_)) {
-                        self.type_error(node, path, "an integer or a string");
+                        self.type_error(node, steps, "an integer or a string");
                     }
                 }
             }
             Shape::Array(item) => match node.as_seq() {
                 Some(items) => {
                     for (i, it) in items.iter().enumerate() {
-                        self.walk(it, *item, &path.index(i), depth + 1);
+                        steps.push(Step::Index(i));
+                        self.walk(it, *item, steps);
+                        steps.pop();
                     }
                 }
-                None => self.type_error(node, path, "an array"),
+                None => self.type_error(node, steps, "an array"),
             },
             Shape::Map(value) => match node.as_map() {
                 Some(entries) => {
                     for e in entries {
-                        self.walk(&e.value, *value, &path.key(&e.key), depth + 1);
+                        steps.push(Step::Key(&e.key));
+                        self.walk(&e.value, *value, steps);
+                        steps.pop();
                     }
                 }
-                None => self.type_error(node, path, "an object"),
+                None => self.type_error(node, steps, "an object"),
             },
             Shape::AnyObject => {
                 if node.as_map().is_none() {
-                    self.type_error(node, path, "an object");
+                    self.type_error(node, steps, "an object");
                 }
             }
             Shape::Object {
@@ -164,14 +189,18 @@ impl Walker<'_> {
                 required,
             } => {
                 let Some(entries) = node.as_map() else {
-                    self.type_error(node, path, &format!("an object ({name})"));
+                    self.type_error(node, steps, &format!("an object ({name})"));
                     return;
                 };
                 for e in entries {
-                    let child = path.key(&e.key);
                     match fields.get(&e.key) {
-                        Some(id) => self.walk(&e.value, *id, &child, depth + 1),
+                        Some(id) => {
+                            steps.push(Step::Key(&e.key));
+                            self.walk(&e.value, *id, steps);
+                            steps.pop();
+                        }
                         None => {
+                            let child = field_path(steps).key(&e.key);
                             let suggestion = closest(&e.key, names.iter().map(String::as_str));
                             let mut msg = format!("unknown field `{}` in {name}", e.key);
                             if let Some(s) = suggestion {
@@ -191,6 +220,7 @@ impl Walker<'_> {
                 }
                 for r in required {
                     if node.get(r).is_none_or(Node::is_null) {
+                        let path = &field_path(steps);
                         let d = self.object.diagnostic(
                             Severity::Error,
                             "k8s/missing-required-field",
@@ -257,6 +287,25 @@ pub fn validate_object(object: &Object, target: KubeVersion) -> Vec<Diagnostic> 
             }
             out.push(d);
         }
+    } else if let Some(dep) = deprecation::lookup_component(object.api_version(), object.kind()) {
+        out.push(
+            object
+                .diagnostic(
+                    Severity::Error,
+                    "k8s/removed-api",
+                    &api_path,
+                    format!(
+                        "{} {} was removed in {} {} (deprecated in {}); use {}",
+                        dep.api_version,
+                        dep.kind,
+                        dep.component,
+                        dep.removed_in,
+                        dep.deprecated_in,
+                        dep.replacement
+                    ),
+                )
+                .with_suggestion(dep.replacement),
+        );
     } else if s.kind(object.api_version(), object.kind()).is_none() {
         // An unknown kind in a built-in API group is a typo or a version mix-up.
         let group = object.group();
@@ -324,7 +373,7 @@ pub fn validate_object(object: &Object, target: KubeVersion) -> Vec<Diagnostic> 
             object,
             out: Vec::new(),
         };
-        w.walk(object.node(), info.shape, &root, 0);
+        w.walk(object.node(), info.shape, &mut Vec::new());
         out.extend(w.out);
     }
     out
@@ -424,6 +473,23 @@ mod tests {
                 "k8s/deprecated-api"
             );
         }
+    }
+
+    #[test]
+    fn removed_cert_manager_api_versions() {
+        let src = "apiVersion: cert-manager.io/v1alpha2\nkind: Certificate\nmetadata: {name: c, namespace: x}\nspec: {secretName: c-tls}\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: d, namespace: x}\n";
+        // Reported whatever the Kubernetes target: the add-on's releases decide.
+        for target in [KubeVersion::new(1, 16), KubeVersion::new(1, 35)] {
+            assert_eq!(
+                codes(src, target),
+                vec![("k8s/removed-api".into(), 1, 13, "cert-manager.io/v1".into())]
+            );
+        }
+        let l = crate::load_str(src, Path::new("c.yaml")).unwrap();
+        assert_eq!(
+            validate(&l.objects, KubeVersion::new(1, 35))[0].message,
+            "cert-manager.io/v1alpha2 Certificate was removed in cert-manager 1.6 (deprecated in 1.4); use cert-manager.io/v1"
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@
 //! - anchors, aliases and `<<` merge keys are expanded (with a limit on the expanded size);
 //! - mapping keys must be scalars; nesting deeper than [`MAX_DEPTH`] is an error.
 //!
+//! `&Node` is a [`serde::Deserializer`] ([`from_node`]): typed values are read straight from
+//! the tree, and a [`DeError`] names the position of the value it is about.
+//!
 //! ```
 //! use manifest_model::yaml::{parse, FieldPath};
 //! let src = "---\n# nothing\n---\napiVersion: v1\nkind: Service\nspec:\n  ports:\n  - port: 80\n";
@@ -47,6 +50,10 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use serde::Serialize;
 
 use crate::Error;
+
+mod de;
+
+pub use de::{DeError, from_node};
 
 /// Deepest nesting of collections accepted by [`parse`].
 pub const MAX_DEPTH: usize = 200;
@@ -634,6 +641,31 @@ impl Builder<'_> {
     }
 
     fn close_map(&mut self, start: Span, end: Span, entries: Vec<Entry>) -> Node {
+        let span = Span {
+            start: start.start,
+            end: end.end,
+        };
+        // The common case, no duplicates and no merge keys, keeps the entries as they are;
+        // small mappings are checked pairwise, larger ones through a set of keys.
+        let clean = if entries.len() <= 16 {
+            entries.iter().enumerate().all(|(i, e)| {
+                e.key != "<<"
+                    && entries
+                        .get(..i)
+                        .is_none_or(|before| before.iter().all(|b| b.key != e.key))
+            })
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(entries.len());
+            entries
+                .iter()
+                .all(|e| e.key != "<<" && seen.insert(e.key.as_str()))
+        };
+        if clean {
+            // Trees are kept for the objects' lifetime: no growth slack.
+            let mut entries = entries;
+            entries.shrink_to_fit();
+            return Node::new(span, NodeValue::Map(entries));
+        }
         let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
         let mut merged: Vec<Entry> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -672,13 +704,7 @@ impl Builder<'_> {
                 explicit.push(e);
             }
         }
-        Node::new(
-            Span {
-                start: start.start,
-                end: end.end,
-            },
-            NodeValue::Map(explicit),
-        )
+        Node::new(span, NodeValue::Map(explicit))
     }
 }
 
@@ -800,6 +826,8 @@ pub fn parse(src: &str, file: &Path) -> Result<Stream, Error> {
                     items,
                 }) = b.stack.pop()
                 {
+                    let mut items = items;
+                    items.shrink_to_fit();
                     let node = Node::new(
                         Span {
                             start: start.start,

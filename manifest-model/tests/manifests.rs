@@ -606,6 +606,18 @@ fn cases() -> Vec<(&'static str, String, String)> {
             replace("minAvailable: 1,", "maxUnavailable: 0,"),
             replace("minAvailable: 1,", "maxUnavailable: 1,"),
         ),
+        // An HPA owns the replica count: the budget is measured against its minReplicas (2),
+        // not against spec.replicas (3 here, 1 by default in the negative case).
+        (
+            "k8s/pdb-blocks-drain",
+            format!(
+                "{}---\n{}",
+                BASE.replacen("  replicas: 2\n", "  replicas: 3\n", 1)
+                    .replacen("minAvailable: 1,", "minAvailable: 2,", 1),
+                hpa("web")
+            ),
+            format!("{}---\n{}", replace("  replicas: 2\n", ""), hpa("web")),
+        ),
         (
             "k8s/hpa-target-missing",
             plus(&hpa("nope")),
@@ -1171,4 +1183,37 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn pdb_drain_check_uses_the_hpa_minimum() {
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec: {minReplicas: 2, maxReplicas: 5, scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}\n";
+    let blocking = format!(
+        "{}---\n{hpa}",
+        BASE.replacen("  replicas: 2\n", "", 1)
+            .replacen("minAvailable: 1,", "minAvailable: 2,", 1)
+    );
+    let found = run(&blocking);
+    let d = found
+        .iter()
+        .find(|d| d.code == "k8s/pdb-blocks-drain")
+        .unwrap();
+    assert_eq!(
+        d.message,
+        "PodDisruptionBudget web allows no disruption of Deployment/shop/web (2 replicas at the minimum of HorizontalPodAutoscaler web): node drains block"
+    );
+    // Without the HPA the default single replica is what counts, with the old wording.
+    let alone =
+        BASE.replacen("  replicas: 2\n", "", 1)
+            .replacen("minAvailable: 1,", "minAvailable: 2,", 1);
+    let found = run(&alone);
+    let d = found
+        .iter()
+        .find(|d| d.code == "k8s/pdb-blocks-drain")
+        .unwrap();
+    assert!(
+        d.message.ends_with("(1 replicas): node drains block"),
+        "{}",
+        d.message
+    );
 }

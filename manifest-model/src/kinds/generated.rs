@@ -68,10 +68,10 @@ pub(super) fn register_all(r: &mut Registry) {
     r.add::<k8s_openapi::api::storage::v1::CSIStorageCapacity>();
     r.add::<k8s_openapi::api::storage::v1::StorageClass>();
     r.add::<k8s_openapi::api::storage::v1::VolumeAttachment>();
-    r.add::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroupList>();
-    r.add::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup>();
-    r.add::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList>();
-    r.add::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIVersions>();
+    r.add_without_metadata::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroupList>();
+    r.add_without_metadata::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup>();
+    r.add_without_metadata::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList>();
+    r.add_without_metadata::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIVersions>();
     r.add::<k8s_openapi::api::core::v1::Binding>();
     r.add::<k8s_openapi::api::core::v1::ComponentStatus>();
     r.add::<k8s_openapi::api::core::v1::ConfigMap>();
@@ -89,7 +89,7 @@ pub(super) fn register_all(r: &mut Registry) {
     r.add::<k8s_openapi::api::core::v1::Secret>();
     r.add::<k8s_openapi::api::core::v1::ServiceAccount>();
     r.add::<k8s_openapi::api::core::v1::Service>();
-    r.add::<k8s_openapi::apimachinery::pkg::apis::meta::v1::Status>();
+    r.add_without_metadata::<k8s_openapi::apimachinery::pkg::apis::meta::v1::Status>();
     k8s_openapi::k8s_if_1_34! { r.add::<k8s_openapi::api::admissionregistration::v1beta1::MutatingAdmissionPolicyBinding>(); }
     k8s_openapi::k8s_if_1_35! { r.add::<k8s_openapi::api::admissionregistration::v1beta1::MutatingAdmissionPolicyBinding>(); }
     k8s_openapi::k8s_if_1_36! { r.add::<k8s_openapi::api::admissionregistration::v1beta1::MutatingAdmissionPolicyBinding>(); }

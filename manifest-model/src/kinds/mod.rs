@@ -12,14 +12,23 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::schemars::{JsonSchema, SchemaGenerator};
-use k8s_openapi::{NamespaceResourceScope, Resource};
+use k8s_openapi::{Metadata, NamespaceResourceScope, Resource};
 use serde::de::DeserializeOwned;
+
+use crate::yaml::{DeError, Node};
 
 /// A typed object, type-erased; see [`crate::Object::typed`].
 pub(crate) type AnyObject = Arc<dyn Any + Send + Sync>;
 
-type ParseFn = fn(&serde_json::Value) -> Result<AnyObject, serde_json::Error>;
+/// Deserialize the kind's type straight from the position tree.
+type ParseFn = fn(&Node) -> Result<AnyObject, DeError>;
+/// Deserialize the kind's type through JSON: the route whose error messages the
+/// `k8s/invalid-object` diagnostic quotes.
+type ParseJsonFn = fn(&serde_json::Value) -> Result<AnyObject, serde_json::Error>;
+/// The `metadata` of a typed object of the kind (`None` for kinds without one).
+type MetaFn = fn(&(dyn Any + Send + Sync)) -> Option<&ObjectMeta>;
 
 /// What the registry knows about one built-in kind.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +37,8 @@ pub(crate) struct KindInfo {
     pub(crate) kind: &'static str,
     pub(crate) namespaced: bool,
     pub(crate) parse: ParseFn,
+    pub(crate) parse_json: ParseJsonFn,
+    pub(crate) metadata: MetaFn,
     /// Index of the kind's root shape in [`Schemas::shapes`].
     pub(crate) shape: usize,
 }
@@ -38,7 +49,15 @@ pub(crate) struct Registry {
     roots: Vec<(&'static str, &'static str, String)>,
 }
 
-fn parse_as<T>(v: &serde_json::Value) -> Result<AnyObject, serde_json::Error>
+fn parse_as<T>(node: &Node) -> Result<AnyObject, DeError>
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+{
+    let t = T::deserialize(node)?;
+    Ok(Arc::new(t))
+}
+
+fn parse_json_as<T>(v: &serde_json::Value) -> Result<AnyObject, serde_json::Error>
 where
     T: DeserializeOwned + Send + Sync + 'static,
 {
@@ -46,8 +65,41 @@ where
     Ok(Arc::new(t))
 }
 
+fn metadata_of<T>(t: &(dyn Any + Send + Sync)) -> Option<&ObjectMeta>
+where
+    T: Metadata<Ty = ObjectMeta> + 'static,
+{
+    t.downcast_ref::<T>().map(Metadata::metadata)
+}
+
+fn no_metadata(_: &(dyn Any + Send + Sync)) -> Option<&ObjectMeta> {
+    None
+}
+
 impl Registry {
+    /// Register a kind whose objects carry an `ObjectMeta`.
     pub(super) fn add<T>(&mut self)
+    where
+        T: Resource
+            + Metadata<Ty = ObjectMeta>
+            + DeserializeOwned
+            + JsonSchema
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.register::<T>(metadata_of::<T>);
+    }
+
+    /// Register a kind without `metadata` (the discovery documents such as `APIGroup`).
+    pub(super) fn add_without_metadata<T>(&mut self)
+    where
+        T: Resource + DeserializeOwned + JsonSchema + Send + Sync + 'static,
+    {
+        self.register::<T>(no_metadata);
+    }
+
+    fn register<T>(&mut self, metadata: MetaFn)
     where
         T: Resource + DeserializeOwned + JsonSchema + Send + Sync + 'static,
     {
@@ -62,6 +114,8 @@ impl Registry {
             kind: T::KIND,
             namespaced,
             parse: parse_as::<T>,
+            parse_json: parse_json_as::<T>,
+            metadata,
             shape: 0,
         });
     }

@@ -72,13 +72,117 @@ impl<'a> Index<'a> {
     }
 }
 
+/// Workloads by pod label, so that a selector with `matchLabels` only looks at the workloads
+/// carrying its rarest label instead of at every workload.
+struct PodLabels<'a> {
+    by_label: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
+    all: Vec<usize>,
+}
+
+impl<'a> PodLabels<'a> {
+    fn new(workloads: &'a [Workload<'_>]) -> PodLabels<'a> {
+        let mut by_label: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+        for (i, w) in workloads.iter().enumerate() {
+            for (k, v) in w.labels {
+                by_label
+                    .entry(k.as_str())
+                    .or_default()
+                    .entry(v.as_str())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        PodLabels {
+            by_label,
+            all: (0..workloads.len()).collect(),
+        }
+    }
+
+    /// Indices (ascending) of the workloads whose labels may satisfy `required`: all of them
+    /// when nothing is required, none when a required label is on no workload.
+    fn candidates(&self, required: Option<&BTreeMap<String, String>>) -> &[usize] {
+        let mut best: Option<&[usize]> = None;
+        for (k, v) in required.into_iter().flatten() {
+            match self
+                .by_label
+                .get(k.as_str())
+                .and_then(|m| m.get(v.as_str()))
+            {
+                None => return &[],
+                Some(list) => {
+                    if best.is_none_or(|b| list.len() < b.len()) {
+                        best = Some(list);
+                    }
+                }
+            }
+        }
+        best.unwrap_or(&self.all)
+    }
+}
+
+/// An HPA and the object it scales, if that is in the set.
+struct Scaler<'a> {
+    object: &'a Object,
+    kind: String,
+    name: String,
+    /// `spec.minReplicas` (1 when not written).
+    min_replicas: i32,
+    target: Option<&'a Object>,
+}
+
+fn scalers<'a>(idx: &Index<'a>) -> Vec<Scaler<'a>> {
+    let mut out = Vec::new();
+    for o in idx.objects {
+        let target = if let Some(h) = o.typed::<HpaV2>() {
+            h.spec.as_ref().map(|s| {
+                (
+                    s.scale_target_ref.kind.clone(),
+                    s.scale_target_ref.name.clone(),
+                    s.min_replicas,
+                )
+            })
+        } else if let Some(h) = o.typed::<HpaV1>() {
+            h.spec.as_ref().map(|s| {
+                (
+                    s.scale_target_ref.kind.clone(),
+                    s.scale_target_ref.name.clone(),
+                    s.min_replicas,
+                )
+            })
+        } else {
+            continue;
+        };
+        let Some((kind, name, min)) = target else {
+            continue;
+        };
+        let target = idx.find(&kind, &name, o.namespace());
+        out.push(Scaler {
+            object: o,
+            kind,
+            name,
+            min_replicas: min.unwrap_or(1),
+            target,
+        });
+    }
+    out
+}
+
+/// Workload indices by object identity.
+fn workload_positions(workloads: &[Workload<'_>]) -> HashMap<*const Object, usize> {
+    workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (std::ptr::from_ref(w.object), i))
+        .collect()
+}
+
 fn service_selects(svc: &Service, svc_obj: &Object, w: &Workload<'_>) -> bool {
     let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
         return false;
     };
     !sel.is_empty()
         && same_ns(svc_obj.namespace(), w.object.namespace())
-        && map_selects(sel, &w.labels)
+        && map_selects(sel, w.labels)
 }
 
 /// Ingress service backends with their paths.
@@ -115,19 +219,27 @@ fn ingress_backends(ing: &Ingress) -> Vec<(FieldPath, &IngressServiceBackend)> {
 
 pub(super) fn cross_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
     let idx = Index::new(objects);
-    services_checks(&idx, workloads, sink);
+    let labels = PodLabels::new(workloads);
+    let scalers = scalers(&idx);
+    let positions = workload_positions(workloads);
+    services_checks(&idx, workloads, &labels, sink);
     ingress_checks(&idx, sink);
-    pdb_checks(objects, workloads, sink);
-    hpa_checks(&idx, workloads, sink);
+    pdb_checks(objects, workloads, &labels, &scalers, sink);
+    hpa_checks(&scalers, workloads, &positions, sink);
     statefulset_checks(&idx, sink);
     reference_checks(&idx, workloads, sink);
     rbac_checks(&idx, sink);
-    network_policy_checks(objects, workloads, sink);
+    network_policy_checks(objects, workloads, &labels, sink);
     service_monitor_checks(&idx, sink);
     prometheus_flag_checks(&idx, objects, workloads, sink);
 }
 
-fn services_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
+fn services_checks(
+    idx: &Index<'_>,
+    workloads: &[Workload<'_>],
+    labels: &PodLabels<'_>,
+    sink: &mut Sink<'_>,
+) {
     for (o, svc) in &idx.services {
         let Some(spec) = &svc.spec else { continue };
         if spec.type_.as_deref() == Some("ExternalName") {
@@ -136,7 +248,12 @@ fn services_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<
         let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             continue;
         };
-        if !workloads.iter().any(|w| service_selects(svc, o, w)) {
+        if !labels
+            .candidates(Some(sel))
+            .iter()
+            .filter_map(|i| workloads.get(*i))
+            .any(|w| service_selects(svc, o, w))
+        {
             let labels: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
             sink.emit(
                 o,
@@ -216,19 +333,48 @@ fn blocks_drain(
     }
 }
 
-fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
+fn pdb_checks(
+    objects: &[Object],
+    workloads: &[Workload<'_>],
+    labels: &PodLabels<'_>,
+    scalers: &[Scaler<'_>],
+    sink: &mut Sink<'_>,
+) {
     let pdbs: Vec<(&Object, &PodDisruptionBudget)> = objects
         .iter()
         .filter_map(|o| o.typed::<PodDisruptionBudget>().map(|p| (o, p)))
         .collect();
     let selects = |pdb_obj: &Object, pdb: &PodDisruptionBudget, w: &Workload<'_>| {
         let sel = pdb.spec.as_ref().and_then(|s| s.selector.as_ref());
-        sel.is_some_and(|s| selector_matches(s, &w.labels))
+        sel.is_some_and(|s| selector_matches(s, w.labels))
             && same_ns(pdb_obj.namespace(), w.object.namespace())
     };
+    let mut scaled: HashMap<*const Object, &Scaler<'_>> = HashMap::new();
+    for s in scalers {
+        if let Some(t) = s.target {
+            scaled.entry(std::ptr::from_ref(t)).or_insert(s);
+        }
+    }
+    // Whether some PodDisruptionBudget selects each workload.
+    let mut covered = vec![false; workloads.len()];
     for (o, pdb) in &pdbs {
         let spec_path = FieldPath::root().key("spec");
-        let matched: Vec<&Workload<'_>> = workloads.iter().filter(|w| selects(o, pdb, w)).collect();
+        let required = pdb
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .and_then(|s| s.match_labels.as_ref());
+        let matched: Vec<&Workload<'_>> = labels
+            .candidates(required)
+            .iter()
+            .filter(|i| workloads.get(**i).is_some_and(|w| selects(o, pdb, w)))
+            .filter_map(|i| {
+                if let Some(c) = covered.get_mut(*i) {
+                    *c = true;
+                }
+                workloads.get(*i)
+            })
+            .collect();
         if matched.is_empty() {
             sink.emit(
                 o,
@@ -243,8 +389,15 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
         }
         let spec = pdb.spec.as_ref();
         for w in matched {
-            let Some(replicas) = w.effective_replicas() else {
-                continue;
+            // An HPA owns the replica count of what it scales: its minimum is the count the
+            // budget must leave room in.
+            let scaler = scaled.get(&std::ptr::from_ref(w.object));
+            let replicas = match scaler {
+                Some(s) => s.min_replicas,
+                None => match w.effective_replicas() {
+                    Some(r) => r,
+                    None => continue,
+                },
             };
             if blocks_drain(
                 spec.and_then(|s| s.min_available.as_ref()),
@@ -256,20 +409,27 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
                 } else {
                     "maxUnavailable"
                 };
+                let count = match scaler {
+                    Some(s) => format!(
+                        "{replicas} replicas at the minimum of HorizontalPodAutoscaler {}",
+                        s.object.name()
+                    ),
+                    None => format!("{replicas} replicas"),
+                };
                 sink.emit(
                     o,
                     "k8s/pdb-blocks-drain",
                     &spec_path.key(field),
-                    format!("PodDisruptionBudget {} allows no disruption of {} ({replicas} replicas): node drains block", o.name(), w.object.display_name()),
+                    format!("PodDisruptionBudget {} allows no disruption of {} ({count}): node drains block", o.name(), w.object.display_name()),
                 );
             }
         }
     }
-    for w in workloads {
+    for (w, covered) in workloads.iter().zip(covered) {
         let Some(replicas) = w.effective_replicas() else {
             continue;
         };
-        if replicas > 1 && !pdbs.iter().any(|(o, p)| selects(o, p, w)) {
+        if replicas > 1 && !covered {
             sink.emit(
                 w.object,
                 "k8s/pdb-missing",
@@ -283,28 +443,16 @@ fn pdb_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_
     }
 }
 
-fn hpa_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
-    for o in idx.objects {
-        let target = if let Some(h) = o.typed::<HpaV2>() {
-            h.spec.as_ref().map(|s| {
-                (
-                    s.scale_target_ref.kind.clone(),
-                    s.scale_target_ref.name.clone(),
-                )
-            })
-        } else if let Some(h) = o.typed::<HpaV1>() {
-            h.spec.as_ref().map(|s| {
-                (
-                    s.scale_target_ref.kind.clone(),
-                    s.scale_target_ref.name.clone(),
-                )
-            })
-        } else {
-            continue;
-        };
-        let Some((kind, name)) = target else { continue };
+fn hpa_checks(
+    scalers: &[Scaler<'_>],
+    workloads: &[Workload<'_>],
+    positions: &HashMap<*const Object, usize>,
+    sink: &mut Sink<'_>,
+) {
+    for s in scalers {
+        let (o, kind, name) = (s.object, &s.kind, &s.name);
         let path = FieldPath::root().key("spec").key("scaleTargetRef");
-        match idx.find(&kind, &name, o.namespace()) {
+        match s.target {
             None => sink.emit(
                 o,
                 "k8s/hpa-target-missing",
@@ -315,7 +463,9 @@ fn hpa_checks(idx: &Index<'_>, workloads: &[Workload<'_>], sink: &mut Sink<'_>) 
                 ),
             ),
             Some(t) => {
-                if let Some(w) = workloads.iter().find(|w| std::ptr::eq(w.object, t))
+                if let Some(w) = positions
+                    .get(&std::ptr::from_ref(t))
+                    .and_then(|i| workloads.get(*i))
                     && w.replicas.is_some()
                 {
                     sink.emit(
@@ -550,7 +700,12 @@ fn rbac_checks(idx: &Index<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-fn network_policy_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &mut Sink<'_>) {
+fn network_policy_checks(
+    objects: &[Object],
+    workloads: &[Workload<'_>],
+    labels: &PodLabels<'_>,
+    sink: &mut Sink<'_>,
+) {
     for o in objects {
         let Some(np) = o.typed::<NetworkPolicy>() else {
             continue;
@@ -563,9 +718,14 @@ fn network_policy_checks(objects: &[Object], workloads: &[Workload<'_>], sink: &
         if empty {
             continue;
         }
-        if !workloads.iter().any(|w| {
-            same_ns(o.namespace(), w.object.namespace()) && selector_matches(sel, &w.labels)
-        }) {
+        if !labels
+            .candidates(sel.match_labels.as_ref())
+            .iter()
+            .filter_map(|i| workloads.get(*i))
+            .any(|w| {
+                same_ns(o.namespace(), w.object.namespace()) && selector_matches(sel, w.labels)
+            })
+        {
             sink.emit(
                 o,
                 "k8s/networkpolicy-selects-nothing",

@@ -18,7 +18,7 @@ pub(crate) struct Workload<'a> {
     /// Path of the pod spec in the document.
     pub(crate) spec_path: FieldPath,
     /// Labels of the pods (template labels, or the Pod's own labels).
-    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) labels: &'a BTreeMap<String, String>,
     /// `spec.replicas` if written (Deployment, StatefulSet, ReplicaSet, ReplicationController).
     pub(crate) replicas: Option<i32>,
     /// Whether the kind has replicas at all (and defaults to 1).
@@ -27,26 +27,29 @@ pub(crate) struct Workload<'a> {
     pub(crate) batch: bool,
 }
 
+/// The labels of pods without any.
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
 fn template<'a>(
     object: &'a Object,
     t: Option<&'a PodTemplateSpec>,
     prefix: FieldPath,
-) -> Option<(&'a PodSpec, FieldPath, BTreeMap<String, String>)> {
+) -> Option<(&'a PodSpec, FieldPath, &'a BTreeMap<String, String>)> {
     let _ = object;
     let t = t?;
     let spec = t.spec.as_ref()?;
     let labels = t
         .metadata
         .as_ref()
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+        .and_then(|m| m.labels.as_ref())
+        .unwrap_or(&NO_LABELS);
     Some((spec, prefix.key("template").key("spec"), labels))
 }
 
 impl<'a> Workload<'a> {
     pub(crate) fn of(object: &'a Object) -> Option<Workload<'a>> {
         let spec = FieldPath::root().key("spec");
-        let mk = |(pod, path, labels): (&'a PodSpec, FieldPath, BTreeMap<String, String>),
+        let mk = |(pod, path, labels): (&'a PodSpec, FieldPath, &'a BTreeMap<String, String>),
                   replicas: Option<i32>,
                   replicated: bool,
                   batch: bool| Workload {
@@ -125,7 +128,7 @@ impl<'a> Workload<'a> {
         }
         if let Some(p) = object.typed::<Pod>() {
             let s = p.spec.as_ref()?;
-            let labels = p.metadata.labels.clone().unwrap_or_default();
+            let labels = p.metadata.labels.as_ref().unwrap_or(&NO_LABELS);
             return Some(mk((s, spec, labels), None, false, false));
         }
         None
