@@ -147,8 +147,10 @@ impl Metrics {
             let route = escape(&r.route);
             for (i, c) in r.codes.iter().enumerate() {
                 let n = c.load(Ordering::Relaxed);
-                if n > 0 {
-                    let code = i + 100;
+                let code = i + 100;
+                // Codes seen, and 500 always: the error-ratio rules then read 0, not nothing,
+                // while all is well, and the first 5xx is an increase `rate` sees.
+                if n > 0 || code == 500 {
                     let _ = writeln!(
                         out,
                         "http_requests_total{{route=\"{route}\",code=\"{code}\"}} {n}"
@@ -220,6 +222,8 @@ mod tests {
         let t = m.render();
         assert!(t.contains("http_requests_total{route=\"/a\",code=\"200\"} 1\n"));
         assert!(t.contains("http_requests_total{route=\"/a\",code=\"429\"} 1\n"));
+        assert!(t.contains("http_requests_total{route=\"/a\",code=\"500\"} 0\n"));
+        assert!(!t.contains("code=\"404\""));
         assert!(t.contains("http_request_duration_seconds_bucket{route=\"/a\",le=\"0.0005\"} 0\n"));
         assert!(t.contains("http_request_duration_seconds_bucket{route=\"/a\",le=\"0.001\"} 1\n"));
         assert!(t.contains("http_request_duration_seconds_bucket{route=\"/a\",le=\"+Inf\"} 2\n"));

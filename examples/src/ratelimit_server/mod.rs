@@ -67,7 +67,8 @@
 //!   `{"rule","allowed","limit","remaining","reset_after_ms","retry_after_ms","degraded"}`
 //!   (`degraded`: Redis failed and the fail policy decided); 400 for a bad body, 404 for an
 //!   unknown rule.
-//! - `GET /metrics`: the Prometheus text format: `http_requests_total{route,code}`,
+//! - `GET /metrics`: the Prometheus text format: `http_requests_total{route,code}` (the codes
+//!   answered, and `500` from the start so that error ratios are 0 rather than absent),
 //!   `http_request_duration_seconds{route}` (histogram), `ratelimit_decisions_total{rule,outcome}`
 //!   (`allowed`/`denied`; every decision, check and consume), `ratelimit_decision_duration_seconds`
 //!   (histogram), `ratelimit_backend_errors_total` (failed Redis decisions and pings). The `route`
