@@ -506,9 +506,7 @@ impl RedisLimiter {
         wire::bulk_u64(out, n as u64);
         for p in &i.parts {
             let len = i.prefix.len() + key.len() + 2 + p.suffix.len();
-            out.push(b'$');
-            out.extend_from_slice(len.to_string().as_bytes());
-            out.extend_from_slice(b"\r\n");
+            wire::bulk_len(out, len);
             out.extend_from_slice(i.prefix.as_bytes());
             out.push(b'{');
             out.extend_from_slice(key.as_bytes());

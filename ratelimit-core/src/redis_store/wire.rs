@@ -276,22 +276,50 @@ pub(super) fn pack(out: &mut Vec<u8>, args: &[&[u8]]) {
 /// Appends the header of a command of `n` arguments.
 pub(super) fn header(out: &mut Vec<u8>, n: usize) {
     out.push(b'*');
-    out.extend_from_slice(n.to_string().as_bytes());
+    decimal(out, n as u64);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the length line of a bulk string of `len` bytes.
+pub(super) fn bulk_len(out: &mut Vec<u8>, len: usize) {
+    out.push(b'$');
+    decimal(out, len as u64);
     out.extend_from_slice(b"\r\n");
 }
 
 /// Appends one argument.
 pub(super) fn bulk(out: &mut Vec<u8>, arg: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(arg.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    bulk_len(out, arg.len());
     out.extend_from_slice(arg);
     out.extend_from_slice(b"\r\n");
 }
 
 /// Appends one integer argument.
 pub(super) fn bulk_u64(out: &mut Vec<u8>, v: u64) {
-    bulk(out, v.to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    let n = digits_of(v, &mut digits);
+    bulk(out, digits.get(20 - n..).unwrap_or_default());
+}
+
+/// Appends `v` in decimal (no allocation).
+fn decimal(out: &mut Vec<u8>, v: u64) {
+    let mut digits = [0u8; 20];
+    let n = digits_of(v, &mut digits);
+    out.extend_from_slice(digits.get(20 - n..).unwrap_or_default());
+}
+
+/// Writes `v`'s decimal digits at the end of `buf`; returns how many.
+fn digits_of(mut v: u64, buf: &mut [u8; 20]) -> usize {
+    let mut n = 0;
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+        n += 1;
+        if v == 0 {
+            break;
+        }
+    }
+    n
 }
 
 /// The line at the front of `b` (without its CRLF) and the bytes it took with the CRLF.
@@ -436,9 +464,14 @@ mod tests {
     fn packs_commands_as_arrays_of_bulk_strings() {
         let mut out = Vec::new();
         pack(&mut out, &[b"SELECT", b"2"]);
-        header(&mut out, 1);
+        header(&mut out, 3);
         bulk_u64(&mut out, 10);
-        assert_eq!(out, b"*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*1\r\n$2\r\n10\r\n");
+        bulk_u64(&mut out, 0);
+        bulk_u64(&mut out, u64::MAX);
+        assert_eq!(
+            out,
+            b"*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*3\r\n$2\r\n10\r\n$1\r\n0\r\n$20\r\n18446744073709551615\r\n"
+        );
     }
 }
 
