@@ -76,13 +76,15 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("redis.sock");
-    let mut server = Command::new("redis-server")
+    let server = Command::new("redis-server")
         .args(["--port", "0", "--unixsocket"])
         .arg(&sock)
         .args(["--save", "", "--appendonly", "no"])
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("redis-server (apt-get install redis-server)");
+    let _server = KillOnDrop(server);
     while !sock.exists() {
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -97,7 +99,9 @@ fn main() {
         .build()
         .unwrap();
     let lim = rt.block_on(async {
+        // A loaded machine can stall a reply past the default 250 ms.
         RedisBuilder::new(&url, AnyAlgorithm::Gcra(Gcra::new(q)))
+            .timeout(Duration::from_millis(250))
             .build()
             .unwrap()
     });
@@ -128,13 +132,27 @@ fn main() {
     };
     for pipeline in [1, 16] {
         let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        // Client CPU time (user + system) of each side: load-independent, unlike rates.
+        let (mut cpu_ours, mut cpu_theirs) = (0u64, 0u64);
+        let mut ours_timed = |pipeline| {
+            let before = cpu_ticks(false);
+            let x = ours(pipeline);
+            cpu_ours += cpu_ticks(false) - before;
+            x
+        };
+        let mut theirs_timed = |pipeline| {
+            let before = cpu_ticks(true);
+            let y = redis_benchmark(&sock, &sha, pipeline);
+            cpu_theirs += cpu_ticks(true) - before;
+            y
+        };
         for round in 0..ROUNDS {
             let (x, y) = if round % 2 == 0 {
-                let x = ours(pipeline);
-                (x, redis_benchmark(&sock, &sha, pipeline))
+                let x = ours_timed(pipeline);
+                (x, theirs_timed(pipeline))
             } else {
-                let y = redis_benchmark(&sock, &sha, pipeline);
-                (ours(pipeline), y)
+                let y = theirs_timed(pipeline);
+                (ours_timed(pipeline), y)
             };
             a.push(x);
             b.push(y);
@@ -146,7 +164,38 @@ fn main() {
             median(&mut b),
             median(&mut r)
         );
+        // Clock ticks are 10 ms: µs per decision over all rounds.
+        let per = |ticks: u64| ticks as f64 * 10_000.0 / (ROUNDS * N) as f64;
+        println!(
+            "  client cpu per decision: ours {:.1} µs, redis-benchmark {:.1} µs",
+            per(cpu_ours),
+            per(cpu_theirs)
+        );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+}
+
+/// User + system CPU time in clock ticks (10 ms) of this process, or of its waited-for
+/// children (`children`), from /proc/self/stat (0 where that file does not exist).
+fn cpu_ticks(children: bool) -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at the state, field 3.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // utime, stime, cutime, cstime are fields 14-17: indices 11-14 here.
+    let at = if children { 13 } else { 11 };
+    f.get(at).copied().unwrap_or(0) + f.get(at + 1).copied().unwrap_or(0)
+}
+
+/// Stops the server however `main` ends (a panic included: an orphaned server would keep
+/// the bench's output pipe open).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
