@@ -203,14 +203,23 @@ fn atomic_check(p: &Params, a: &AtomicU64, now: u64, cost: u64, apply: bool) -> 
             Ok(_) => return p.decision_u64(true, debt, after),
             Err(actual) => {
                 // Another thread won the line: retry with the value it wrote, after a short
-                // pause that lets it finish (two threads on one key measured 5-10% faster than
-                // an immediate retry, which mostly collides again). Never on the uncontended path.
+                // pause that lets it finish its next decision too; an immediate retry mostly
+                // collides again. Two threads on one key, truly in parallel, measured about
+                // 6 ns per decision with the pause against 17-20 ns without (`paired` bench).
                 cur = actual;
-                for _ in 0..4 {
-                    std::hint::spin_loop();
-                }
+                backoff();
             }
         }
+    }
+}
+
+/// The pause after a lost compare-exchange, out of line so the uncontended path's code stays
+/// as small as it was.
+#[cold]
+#[inline(never)]
+fn backoff() {
+    for _ in 0..4 {
+        std::hint::spin_loop();
     }
 }
 
