@@ -258,7 +258,7 @@ pub const CHECKS: &[CheckInfo] = &[
     x(
         "k8s/pdb-blocks-drain",
         Warning,
-        "a PodDisruptionBudget allowing no disruption (minAvailable >= replicas or maxUnavailable 0)",
+        "a PodDisruptionBudget allowing no disruption (minAvailable >= replicas, or >= the minReplicas of the HorizontalPodAutoscaler scaling the workload; or maxUnavailable 0)",
         "node drains and cluster upgrades block forever",
         "lower minAvailable below the replica count or allow maxUnavailable >= 1",
     ),
