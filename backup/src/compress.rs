@@ -15,7 +15,7 @@ use flate2::write::{DeflateEncoder, GzEncoder};
 
 /// Uncompressed bytes per gzip member.
 const CHUNK: usize = 1 << 20;
-/// Most compression threads (memory is about four chunks per thread).
+/// Most compression threads (memory is about two chunks per thread, plus one).
 const MAX_WORKERS: usize = 4;
 /// Bytes compressed to judge whether a chunk compresses.
 const SAMPLE: usize = 64 << 10;
@@ -131,7 +131,7 @@ impl<W: Write> ParallelGz<W> {
                 workers.push(handle);
             }
         }
-        let max_in_flight = 2 * workers.len() as u64;
+        let max_in_flight = workers.len() as u64 + 1;
         Self {
             out,
             level,

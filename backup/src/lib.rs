@@ -5,7 +5,9 @@
 //! store with the `s3` feature). A backup named `full_YYYYMMDDhhmmss` (UTC, from an injected
 //! [`Clock`]) is two objects: the archive `<name>.tar.gz`, streamed in one pass that also
 //! computes the SHA-256 of the archive and of every file, and the [`Manifest`]
-//! `<name>.manifest.json`, written last. A backup without manifest is incomplete: it is never
+//! `<name>.manifest.json`, written last. The archive is a standard multi-member gzip (one
+//! member per MiB of tar stream, compressed on worker threads with bounded memory; a chunk
+//! that does not compress is stored), which `tar xzf` and `gzip -t` read as one stream. A backup without manifest is incomplete: it is never
 //! listed or restored, and [`Repository::prune`] removes it.
 //!
 //! Sources are [`FileSource`] trees with include/exclude globs, a [`RedisSource`] (the RDB

@@ -2,8 +2,8 @@
 //! move into place.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -167,6 +167,10 @@ fn extract(
         .collect();
     let mut seen: HashSet<String> = HashSet::new();
     let mut dirs: Vec<(PathBuf, u32)> = Vec::new();
+    // Directories known to be real directories we made (no entry can replace one later:
+    // duplicates are refused), so each is checked once.
+    let mut checked_dirs: HashSet<PathBuf> = HashSet::new();
+    let mut buf = vec![0u8; 256 << 10];
     let mut summary = RestoreSummary::default();
 
     let mut raw = HashingReader::new(archive);
@@ -189,7 +193,7 @@ fn extract(
         if !seen.insert(rel.clone()) {
             return Err(unsafe_entry(&path, UnsafeReason::Duplicate));
         }
-        let target = prepare_parents(root, &parts, &path)?;
+        let target = prepare_parents(root, &parts, &path, &mut checked_dirs)?;
         match kind {
             EntryType::Regular | EntryType::Continuous => {
                 let record = expected.get(rel.as_str()).ok_or_else(|| Error::Integrity {
@@ -199,7 +203,8 @@ fn extract(
                     actual: "a file in the archive".into(),
                 })?;
                 let mtime = entry.header().mtime().map_err(corrupt)?;
-                let (size, sha256) = write_file(&mut entry, &target, mode, mtime, &corrupt)?;
+                let (size, sha256) =
+                    write_file(&mut entry, &target, mode, mtime, &mut buf, &corrupt)?;
                 if size != record.size || sha256 != record.sha256 {
                     return Err(Error::Integrity {
                         name: manifest.name.clone(),
@@ -280,13 +285,21 @@ fn extract(
 
 /// Makes sure every parent of the entry is a real directory inside `root` (creating missing
 /// ones) and returns the entry's path.
-fn prepare_parents(root: &Path, parts: &[&str], path: &str) -> Result<PathBuf> {
+fn prepare_parents(
+    root: &Path,
+    parts: &[&str],
+    path: &str,
+    checked: &mut HashSet<PathBuf>,
+) -> Result<PathBuf> {
     let mut current = root.to_path_buf();
     let (last, parents) = parts
         .split_last()
         .ok_or_else(|| unsafe_entry(path, UnsafeReason::InvalidName))?;
     for part in parents {
         current.push(part);
+        if checked.contains(&current) {
+            continue;
+        }
         match fs::symlink_metadata(&current) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Err(unsafe_entry(path, UnsafeReason::ThroughLink)),
@@ -295,6 +308,7 @@ fn prepare_parents(root: &Path, parts: &[&str], path: &str) -> Result<PathBuf> {
             }
             Err(e) => return Err(Error::io("read", &current, e)),
         }
+        checked.insert(current.clone());
     }
     current.push(last);
     Ok(current)
@@ -307,28 +321,24 @@ fn write_file(
     target: &Path,
     mode: u32,
     mtime: u64,
+    buf: &mut [u8],
     corrupt: &dyn Fn(io::Error) -> Error,
 ) -> Result<(u64, String)> {
-    let file = OpenOptions::new()
+    let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(target)
         .map_err(|e| Error::io("create", target, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut reader = HashingReader::new(data);
-    let mut buf = vec![0u8; 256 << 10];
     loop {
-        let n = reader.read(&mut buf).map_err(corrupt)?;
+        let n = reader.read(buf).map_err(corrupt)?;
         if n == 0 {
             break;
         }
-        out.write_all(buf.get(..n).unwrap_or_default())
+        file.write_all(buf.get(..n).unwrap_or_default())
             .map_err(|e| Error::io("write", target, e))?;
     }
-    let file: File = out
-        .into_inner()
-        .map_err(|e| Error::io("write", target, e.into_error()))?;
     file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
         .map_err(|e| Error::io("set the time of", target, e))?;
     file.set_permissions(fs::Permissions::from_mode(mode))

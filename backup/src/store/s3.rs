@@ -92,7 +92,7 @@ impl S3Options {
             storage_class: None,
             part_size: None,
             size_hint: None,
-            concurrency: 4,
+            concurrency: 2,
         }
     }
 
@@ -165,7 +165,8 @@ impl S3Options {
         self
     }
 
-    /// Parts uploaded at once (default 4). Memory stays under (concurrency + 1) × part size.
+    /// Parts uploaded at once (default 2, which keeps a 2 GiB backup well under 64 MiB of peak
+    /// memory). Memory stays under (concurrency + 1) × part size.
     #[must_use]
     pub fn concurrency(mut self, parts: usize) -> Self {
         self.concurrency = parts.max(1);
