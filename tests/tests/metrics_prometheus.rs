@@ -334,8 +334,16 @@ fn prometheus_scrapes_the_server_and_the_stack_rules_evaluate_and_alert() {
         p99.is_some_and(|p| p > 0.0 && p <= 0.25),
         "decision p99 {p99:?}"
     );
-    let slo = prom.scalar("job:slo_errors_per_request:ratio_rate5m{job=\"rate-limiter\"}");
-    assert_eq!(slo, Some(0.0));
+    // The SLO group evaluates on its own schedule: until it has seen the traffic its ratio is
+    // 0/0 (NaN), so wait for an evaluation after the requests.
+    let mut slo = None;
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            slo = prom.scalar("job:slo_errors_per_request:ratio_rate5m{job=\"rate-limiter\"}");
+            slo == Some(0.0)
+        }),
+        "SLO error ratio {slo:?}"
+    );
 
     // ...and the denial alert is pending (its `for` is 15m) with the ratio as its value, while
     // no other alert is active.
