@@ -11,6 +11,11 @@ use std::process::ExitCode;
 
 use rules::{CheckOptions, Checker, Diagnostic, Dialect, Summary};
 
+/// mimalloc: the checks allocate many small short-lived values on two threads, where it is
+/// markedly faster than the system allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The JSON document of DESIGN.md.
 #[derive(serde::Serialize)]
 struct JsonReport<'a> {
