@@ -129,19 +129,19 @@ fn ietf_headers(h: &mut HeaderMap, lim: &RuleLimiter, d: &Decision) {
         bytes: [0; 192],
         len: 0,
     };
-    let rendered = write!(
-        buf,
+    let args = format_args!(
         "\"{}\";r={};t={}",
         lim.name,
         d.remaining(),
         d.reset_after_ns().div_ceil(1_000_000_000)
     );
-    let value = match rendered {
+    let value = match buf.write_fmt(args) {
         Ok(()) => buf
             .bytes
             .get(..buf.len)
             .and_then(|b| HeaderValue::from_bytes(b).ok()),
-        Err(_) => None,
+        // A rule name too long for the buffer: render on the heap.
+        Err(_) => HeaderValue::try_from(args.to_string()).ok(),
     };
     if let Some(v) = value {
         h.insert(RATELIMIT, v);
@@ -339,5 +339,30 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
             format!("not ready: {why}\n"),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::limiter::Backend;
+    use super::*;
+    use ratelimit_core::{AnyAlgorithm, Quota};
+
+    #[tokio::test]
+    async fn a_rule_name_longer_than_the_header_buffer_still_gets_its_header() {
+        let name = "n".repeat(300);
+        let alg = AnyAlgorithm::from_name("gcra", Quota::per_second(5).unwrap()).unwrap();
+        let lim =
+            RuleLimiter::new(&name, None, &KeySource::ClientIp, alg, &Backend::Memory).unwrap();
+        let outcome = lim.consume(&"k".to_string(), 1).await;
+        let mut h = HeaderMap::new();
+        ietf_headers(&mut h, &lim, &outcome.decision);
+        assert_eq!(h[RATELIMIT], format!("\"{name}\";r=4;t=1").as_str());
+        assert!(
+            h[RATELIMIT_POLICY]
+                .to_str()
+                .unwrap()
+                .starts_with(&format!("\"{name}\";q=5"))
+        );
     }
 }
