@@ -1,6 +1,7 @@
 //! The entry point: validate and lint a set of files.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, sort_diagnostics};
 use crate::dialect::Dialect;
@@ -30,7 +31,7 @@ pub struct CheckOptions {
 #[derive(Debug)]
 pub(crate) struct Loaded {
     pub(crate) file: RuleFile,
-    pub(crate) exprs: Vec<Option<Checked>>,
+    pub(crate) exprs: Vec<Option<Arc<Checked>>>,
 }
 
 /// Validates and lints rule files; findings come out of [`Checker::finish`].

@@ -451,7 +451,7 @@ impl Out<'_> {
 pub(crate) fn lint_file(
     ctx: &Ctx<'_>,
     file: &RuleFile,
-    exprs: &[Option<Checked>],
+    exprs: &[Option<std::sync::Arc<Checked>>],
     cfg: &LintConfig,
 ) -> Vec<Diagnostic> {
     let new_out = || Out {
@@ -476,7 +476,7 @@ pub(crate) fn lint_file(
             );
         }
         for r in &g.rules {
-            let checked = exprs.get(items.len()).and_then(Option::as_ref);
+            let checked = exprs.get(items.len()).and_then(Option::as_deref);
             items.push((g, r, checked));
         }
     }
@@ -1608,7 +1608,7 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
         };
         for ((g, r), c) in l.file.rules().zip(l.exprs.iter()) {
             let Some(c) = c
-                .as_ref()
+                .as_deref()
                 .filter(|c| c.depth <= crate::promql::MAX_LINT_DEPTH)
             else {
                 continue;

@@ -1,6 +1,7 @@
 //! The checks `promtool check rules` makes, with positions promtool does not give.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::dialect::Dialect;
@@ -8,7 +9,7 @@ use crate::duration::parse_duration;
 use crate::model::{Expr, Group, KeyValue, Rule, RuleFile};
 use crate::names::{is_valid_label_name, is_valid_metric_name};
 use crate::parse::Parsed;
-use crate::promql::{self, Checked};
+use crate::promql::{self, Checked, ExprError};
 use crate::template;
 use crate::yaml::{Mark, Style, value_offset_to_pos};
 
@@ -79,7 +80,7 @@ pub mod codes {
 #[derive(Debug)]
 pub(crate) struct Validated {
     pub(crate) diagnostics: Vec<Diagnostic>,
-    pub(crate) exprs: Vec<Option<Checked>>,
+    pub(crate) exprs: Vec<Option<Arc<Checked>>>,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -160,17 +161,20 @@ pub(crate) const WORKER_STACK: usize = 8 << 20;
 /// Below this many rules one thread is faster than starting more.
 pub(crate) const PARALLEL_MIN_RULES: usize = 512;
 
-type RuleResult = (Vec<Diagnostic>, Option<Checked>);
+type RuleResult = (Vec<Diagnostic>, Option<Arc<Checked>>);
 
 /// Validate rules, on several threads for large files; results keep the input order.
+/// A rule whose expression text an earlier rule of the same thread has shares its result:
+/// [`promql::check`] depends on nothing but the text and the dialect.
 fn validate_rules(ctx: &Ctx<'_>, items: &[(&Group, &Rule)]) -> Vec<RuleResult> {
     let run = |chunk: &[(&Group, &Rule)]| -> Vec<RuleResult> {
         let mut templates = HashMap::new();
+        let mut exprs = HashMap::new();
         chunk
             .iter()
             .map(|(g, r)| {
                 let mut d = Vec::new();
-                let e = validate_rule(ctx, g, r, &mut templates, &mut d);
+                let e = validate_rule(ctx, g, r, &mut exprs, &mut templates, &mut d);
                 (d, e)
             })
             .collect()
@@ -180,18 +184,19 @@ fn validate_rules(ctx: &Ctx<'_>, items: &[(&Group, &Rule)]) -> Vec<RuleResult> {
         return run(items);
     }
     let size = items.len().div_ceil(threads);
+    let chunks: Vec<&[(&Group, &Rule)]> = items.chunks(size).collect();
     std::thread::scope(|s| {
         // Deeply nested expressions need a deep stack in promql-parser (as on the main thread).
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|c| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|&c| {
                 std::thread::Builder::new()
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(s, move || run(c))
             })
             .collect();
         let mut out = Vec::with_capacity(items.len());
-        for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
+        for (h, chunk) in handles.into_iter().zip(chunks.iter()) {
             // A worker that could not start (or panicked, a bug) is replaced by this thread.
             match h.map(|h| h.join()) {
                 Ok(Ok(r)) => out.extend(r),
@@ -263,9 +268,10 @@ fn validate_rule<'a>(
     ctx: &Ctx<'_>,
     g: &Group,
     r: &'a Rule,
+    exprs: &mut HashMap<&'a str, Result<Arc<Checked>, ExprError>>,
     templates: &mut HashMap<&'a str, Result<(), template::TemplateError>>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Checked> {
+) -> Option<Arc<Checked>> {
     let p = prefix(g, r);
     let mut push = |pos: Position, code: &str, msg: String| {
         diags.push(ctx.diag(pos, code, format!("{p}{msg}"), g, Some(r)));
@@ -292,7 +298,11 @@ fn validate_rule<'a>(
             );
             None
         }
-        Some(e) => match promql::check(&e.text, ctx.dialect) {
+        Some(e) => match exprs
+            .entry(&e.text)
+            .or_insert_with(|| promql::check(&e.text, ctx.dialect).map(Arc::new))
+            .clone()
+        {
             Ok(c) => Some(c),
             Err(err) => {
                 push(
