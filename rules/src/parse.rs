@@ -320,7 +320,14 @@ impl<'a> Parser<'a> {
         };
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
-            let field = format!("{what} {:?}", e.key);
+            // The field name only appears in the type error a non-scalar value gets.
+            let scalar =
+                matches!(self.node(e.value), Some(n) if matches!(n.kind, Kind::Scalar { .. }));
+            let field = if scalar {
+                String::new()
+            } else {
+                format!("{what} {:?}", e.key)
+            };
             if let Some(value) = self.string(e.value, &field) {
                 let (start, style) = match self.node(e.value) {
                     Some(Node {
