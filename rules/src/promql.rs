@@ -551,18 +551,20 @@ fn pre_check(
                 let Some(pattern) = unquote(lit.text(src)) else {
                     continue;
                 };
-                if let Err(e) = re2::check(&pattern, dialect) {
-                    return Err(ExprError {
-                        offset: lit.start,
-                        message: format!("error parsing regexp: {e}: `^(?:{pattern})$`"),
-                    });
-                }
+                let matches_empty = match re2::check_matches_empty(&pattern, dialect) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        return Err(ExprError {
+                            offset: lit.start,
+                            message: format!("error parsing regexp: {e}: `^(?:{pattern})$`"),
+                        });
+                    }
+                };
                 let is_name =
                     prev.is_some_and(|p| p.text(src) == "__name__" || p.kind != Tok::Ident);
                 if is_name {
                     continue;
                 }
-                let matches_empty = re2::matches_empty(&pattern);
                 let negated = text == "!~";
                 // The replacement matcher matches "" exactly when the original does; its value
                 // (never empty) names the original in `regexes`.

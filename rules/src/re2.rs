@@ -19,11 +19,31 @@ const MAX_REPEAT: u32 = 1000;
 ///
 /// A message in Go's words (`missing closing )`, `invalid nested repetition operator`, …).
 pub(crate) fn check(pattern: &str, dialect: Dialect) -> Result<(), String> {
+    check_parsed(pattern, dialect).map(|_| ())
+}
+
+/// [`check`], then [`matches_empty`], parsing `pattern` once when the dialect allows.
+///
+/// # Errors
+///
+/// As [`check`].
+pub(crate) fn check_matches_empty(pattern: &str, dialect: Dialect) -> Result<bool, String> {
+    let (translated, ast) = check_parsed(pattern, dialect)?;
+    // `matches_empty` reads the pattern with 3.x semantics.
+    Ok(if dialect == Dialect::V3 {
+        ast_matches_empty(&translated, &ast)
+    } else {
+        matches_empty(pattern)
+    })
+}
+
+/// [`check`], returning the translated pattern and its AST.
+fn check_parsed(pattern: &str, dialect: Dialect) -> Result<(String, Ast), String> {
     let translated = translate(pattern, dialect)?;
     let ast = parse_ast(&translated)?;
     walk(&ast, dialect, 0)?;
     if repeat_product_ok(&ast, MAX_REPEAT) {
-        Ok(())
+        Ok((translated, ast))
     } else {
         Err("invalid repeat count".to_string())
     }
@@ -38,8 +58,12 @@ pub(crate) fn matches_empty(pattern: &str) -> bool {
     let Ok(ast) = parse_ast(&translated) else {
         return false;
     };
+    ast_matches_empty(&translated, &ast)
+}
+
+fn ast_matches_empty(translated: &str, ast: &Ast) -> bool {
     regex_syntax::hir::translate::Translator::new()
-        .translate(&translated, &ast)
+        .translate(translated, ast)
         .map(|hir| hir.properties().minimum_len() == Some(0))
         .unwrap_or(false)
 }
