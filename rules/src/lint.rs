@@ -1650,7 +1650,7 @@ pub(crate) fn lint_across(loaded: &[Loaded], cfg: &LintConfig) -> Vec<Diagnostic
                 );
             }
             if r.is_alert() {
-                let key = (r.name().to_string(), c.canonical());
+                let key = (r.name().to_string(), c.canonical().to_string());
                 let here = format!("group {:?}", g.name.value);
                 if let Some((path, line, where_)) = alerts.get(&key) {
                     if !(path == &l.file.path && where_ == &here) {

@@ -362,6 +362,8 @@ pub(crate) struct Checked {
     /// The regex matchers handed to the parser as equality matchers, in order; the AST's
     /// matcher value for entry `i` is [`regex_placeholder`]`(i)`.
     pub(crate) regexes: Vec<RegexMatcher>,
+    /// [`Checked::canonical`], formatted once (rules with the same text share a `Checked`).
+    canonical: std::sync::OnceLock<String>,
 }
 
 /// A label regex matcher as written (the AST holds a placeholder in its place).
@@ -391,14 +393,16 @@ impl Checked {
     }
 
     /// The expression in canonical form, with the regex patterns the AST lacks.
-    pub(crate) fn canonical(&self) -> String {
-        let mut s = self.ast.to_string();
-        for r in &self.regexes {
-            s.push('\u{0}');
-            s.push_str(if r.negated { "!~" } else { "=~" });
-            s.push_str(&r.pattern);
-        }
-        s
+    pub(crate) fn canonical(&self) -> &str {
+        self.canonical.get_or_init(|| {
+            let mut s = self.ast.to_string();
+            for r in &self.regexes {
+                s.push('\u{0}');
+                s.push_str(if r.negated { "!~" } else { "=~" });
+                s.push_str(&r.pattern);
+            }
+            s
+        })
     }
 }
 
@@ -432,6 +436,7 @@ pub(crate) fn check(src: &str, dialect: Dialect) -> Result<Checked, ExprError> {
             depth: nesting(&tokens),
             tokens,
             regexes,
+            canonical: std::sync::OnceLock::new(),
         }),
         Err(msg) => {
             // promql-parser drops the grammar's own error; name the common case ourselves.
