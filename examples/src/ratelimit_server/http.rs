@@ -190,9 +190,9 @@ fn limited_response(lim: &RuleLimiter, o: &Outcome) -> Response {
 /// Decides with `lim`, recording the decision metrics.
 #[allow(clippy::ptr_arg)] // the in-memory limiter looks keys up by &String
 async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &String, cost: u64) -> Outcome {
-    let start = Instant::now();
+    let start = quanta::Instant::now();
     let o = lim.consume(key, cost).await;
-    app.record(rule, &o, start);
+    app.record(rule, &o, start.elapsed());
     o
 }
 
@@ -312,9 +312,9 @@ async fn check(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let Some(lim) = app.limiters.get(i) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let start = Instant::now();
+    let start = quanta::Instant::now();
     let o = lim.peek(&req.key, req.cost).await;
-    app.record(i, &o, start);
+    app.record(i, &o, start.elapsed());
     decision_response(lim, &o)
 }
 
