@@ -773,16 +773,13 @@ pub fn load_compose(src: &str, file: &Path) -> Result<(ComposeFile, Vec<Diagnost
     Ok((compose, ctx.out))
 }
 
+/// As for Kubernetes images, except that an interpolated reference (`${TAG}`) is only known
+/// when compose runs.
 fn image_problem(image: &str) -> Option<&'static str> {
-    if image.contains('@') || image.contains("${") {
+    if image.contains("${") {
         return None;
     }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    match last.rsplit_once(':') {
-        None => Some("has no tag (implies `latest`)"),
-        Some((_, "latest")) => Some("uses the `latest` tag"),
-        Some(_) => None,
-    }
+    crate::lint::image_problem(image)
 }
 
 /// The semantic checks of a compose file (see the module docs), sorted by position.

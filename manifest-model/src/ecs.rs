@@ -602,18 +602,6 @@ fn parse_units(s: &str, unit_words: &[&str], per_unit: f64) -> Option<u32> {
     t.parse().ok()
 }
 
-fn image_problem(image: &str) -> Option<&'static str> {
-    if image.contains('@') {
-        return None;
-    }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    match last.rsplit_once(':') {
-        None => Some("has no tag (implies `latest`)"),
-        Some((_, "latest")) => Some("uses the `latest` tag"),
-        Some(_) => None,
-    }
-}
-
 /// The semantic checks of a task definition (see the module docs), sorted by position.
 #[must_use]
 pub fn check_task_definition(td: &TaskDefinition) -> Vec<Diagnostic> {
@@ -693,7 +681,7 @@ pub fn check_task_definition(td: &TaskDefinition) -> Vec<Diagnostic> {
     let mut secrets_at = None;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let cp = top.key("containerDefinitions").index(i);
-        if let Some(problem) = image_problem(&c.image) {
+        if let Some(problem) = crate::lint::image_problem(&c.image) {
             push(
                 Severity::Warning,
                 "ecs/image-tag",

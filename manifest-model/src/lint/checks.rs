@@ -185,7 +185,10 @@ pub(super) fn object_checks(object: &Object, sink: &mut Sink<'_>) {
     }
 }
 
-fn image_problem(image: &str) -> Option<&'static str> {
+/// What is wrong with an image reference's tag, if anything: none (implies `latest`) or
+/// `latest`. A digest pins the image whatever the tag. Shared by the Kubernetes, compose and ECS
+/// checks.
+pub(crate) fn image_problem(image: &str) -> Option<&'static str> {
     if image.contains('@') {
         return None;
     }

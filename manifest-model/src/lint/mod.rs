@@ -28,6 +28,7 @@
 
 mod catalog;
 mod checks;
+pub(crate) use checks::image_problem;
 mod cross;
 mod quantity;
 mod workload;
