@@ -713,17 +713,7 @@ pub fn load_compose(src: &str, file: &Path) -> Result<(ComposeFile, Vec<Diagnost
         out: stream
             .duplicates
             .iter()
-            .map(|d| {
-                Diagnostic::new(
-                    Severity::Error,
-                    "yaml/duplicate-key",
-                    format!(
-                        "duplicate key `{}` (first at line {} column {}); the last value wins",
-                        d.key, d.first.start.line, d.first.start.column
-                    ),
-                )
-                .at_span(file, d.second)
-            })
+            .map(|d| d.to_diagnostic(file, true))
             .collect(),
     };
     let Some(doc) = stream.documents.into_iter().next() else {

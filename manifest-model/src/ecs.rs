@@ -543,17 +543,7 @@ pub fn load_task_definition(
         out: Vec::new(),
     };
     for d in &stream.duplicates {
-        ctx.out.push(
-            Diagnostic::new(
-                Severity::Error,
-                "yaml/duplicate-key",
-                format!(
-                    "duplicate key `{}` (first at line {} column {}); the last value wins",
-                    d.key, d.first.start.line, d.first.start.column
-                ),
-            )
-            .at_span(file, d.second),
-        );
+        ctx.out.push(d.to_diagnostic(file, true));
     }
     ctx.walk(&doc.root, &K::Obj(TASK_DEFINITION), &FieldPath::root());
     let mut td: TaskDefinition = match serde_json::from_value(doc.root.to_json()) {

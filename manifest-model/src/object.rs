@@ -253,17 +253,7 @@ pub fn load_str(src: &str, file: &Path) -> Result<Loaded, Error> {
     let file: Arc<Path> = Arc::from(file);
     let mut out = Loaded::default();
     for dup in &stream.duplicates {
-        out.diagnostics.push(
-            Diagnostic::new(
-                Severity::Error,
-                "yaml/duplicate-key",
-                format!(
-                    "duplicate key `{}` (first at line {} column {}); the last value wins",
-                    dup.key, dup.first.start.line, dup.first.start.column
-                ),
-            )
-            .at_span(&file, dup.second),
-        );
+        out.diagnostics.push(dup.to_diagnostic(&file, true));
     }
     for doc in stream.documents {
         load_node(&file, doc.index, doc.root, &mut out, 0);

@@ -161,6 +161,28 @@ pub struct DuplicateKey {
     pub second: Span,
 }
 
+impl DuplicateKey {
+    /// The `yaml/duplicate-key` error at the second occurrence. `last_value_wins` adds that the
+    /// second value is the one kept (Kubernetes, compose, ECS); Prometheus and Alertmanager
+    /// reject the file instead.
+    pub(crate) fn to_diagnostic(&self, file: &Path, last_value_wins: bool) -> crate::Diagnostic {
+        let outcome = if last_value_wins {
+            "; the last value wins"
+        } else {
+            ""
+        };
+        crate::Diagnostic::new(
+            crate::Severity::Error,
+            "yaml/duplicate-key",
+            format!(
+                "duplicate key `{}` (first at line {} column {}){outcome}",
+                self.key, self.first.start.line, self.first.start.column
+            ),
+        )
+        .at_span(file, self.second)
+    }
+}
+
 /// The result of [`parse`]: the non-empty documents and the duplicate keys found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stream {

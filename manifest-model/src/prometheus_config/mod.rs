@@ -1696,17 +1696,7 @@ pub(crate) fn duplicate_findings(stream: &yaml::Stream, file: &Path) -> Vec<Diag
     stream
         .duplicates
         .iter()
-        .map(|d| {
-            Diagnostic::new(
-                Severity::Error,
-                "yaml/duplicate-key",
-                format!(
-                    "duplicate key `{}` (first at line {} column {})",
-                    d.key, d.first.start.line, d.first.start.column
-                ),
-            )
-            .at_span(file, d.second)
-        })
+        .map(|d| d.to_diagnostic(file, false))
         .collect()
 }
 
