@@ -1,7 +1,7 @@
 //! Counters and histograms, rendered in the Prometheus text exposition format (0.0.4).
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Upper bounds (seconds) of `http_request_duration_seconds`.
@@ -14,28 +14,82 @@ const DECISION_BUCKETS: [f64; 14] = [
     0.1, 0.25,
 ];
 
-/// A histogram with fixed bounds: per-bucket counts (cumulated when rendered), sum in ns.
+/// Every series' counters, one copy per stripe: a thread adds to its own stripe (Tokio's
+/// workers each get one), so two workers recording at once never write the same cache line;
+/// a read sums the stripes.
+#[derive(Debug)]
+struct Cells {
+    /// `stripes.len()` is a power of two; each stripe is `len + PAD` counters.
+    stripes: Box<[Box<[AtomicU64]>]>,
+}
+
+/// Counters after each stripe's last, so that two stripes' allocations never share a line.
+const PAD: usize = 16;
+
+/// The stripe of the calling thread (threads are numbered in the order they first record).
+fn thread_stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local!(static STRIPE: usize = NEXT.fetch_add(1, Ordering::Relaxed));
+    STRIPE.with(|s| *s)
+}
+
+impl Cells {
+    fn new(len: usize) -> Cells {
+        // Four per core: threads are numbered as they come, so a few besides the workers
+        // (the main thread, blocking threads) rarely make two workers share a stripe.
+        let n = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .saturating_mul(4)
+            .next_power_of_two()
+            .min(256);
+        Cells {
+            stripes: (0..n)
+                .map(|_| (0..len + PAD).map(|_| AtomicU64::new(0)).collect())
+                .collect(),
+        }
+    }
+
+    #[inline]
+    fn add(&self, i: usize, v: u64) {
+        let s = thread_stripe() & (self.stripes.len() - 1);
+        if let Some(c) = self.stripes.get(s).and_then(|s| s.get(i)) {
+            c.fetch_add(v, Ordering::Relaxed);
+        }
+    }
+
+    fn get(&self, i: usize) -> u64 {
+        self.stripes
+            .iter()
+            .filter_map(|s| s.get(i))
+            .fold(0u64, |a, c| a.wrapping_add(c.load(Ordering::Relaxed)))
+    }
+}
+
+/// A histogram with fixed bounds: per-bucket counts (cumulated when rendered), then the sum
+/// in ns, at `base` in the cells.
 #[derive(Debug)]
 struct Histogram {
     bounds: &'static [f64],
     /// `bounds` in nanoseconds (rounded to the nearest), compared without floating point.
     bounds_ns: Box<[u64]>,
-    /// One per bound plus `+Inf`.
-    counts: Box<[AtomicU64]>,
-    sum_ns: AtomicU64,
+    base: usize,
 }
 
 impl Histogram {
-    fn new(bounds: &'static [f64]) -> Histogram {
+    /// Cells a histogram with `bounds` takes: one per bound, `+Inf`, the sum.
+    const fn cells(bounds: &[f64]) -> usize {
+        bounds.len() + 2
+    }
+
+    fn new(bounds: &'static [f64], base: usize) -> Histogram {
         Histogram {
             bounds,
             bounds_ns: bounds.iter().map(|b| (b * 1e9).round() as u64).collect(),
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum_ns: AtomicU64::new(0),
+            base,
         }
     }
 
-    fn observe(&self, d: Duration) {
+    fn observe(&self, cells: &Cells, d: Duration) {
         let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         // `le` bounds are inclusive; the bounds in ns are exact for the sub-ns-free values used.
         let i = self
@@ -43,24 +97,22 @@ impl Histogram {
             .iter()
             .position(|&b| ns <= b)
             .unwrap_or(self.bounds_ns.len());
-        if let Some(c) = self.counts.get(i) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
-        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+        cells.add(self.base + i, 1);
+        cells.add(self.base + self.bounds.len() + 1, ns);
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
+    fn render(&self, cells: &Cells, out: &mut String, name: &str, labels: &str) {
         let sep = if labels.is_empty() { "" } else { "," };
         let mut cum = 0u64;
-        for (i, c) in self.counts.iter().enumerate() {
-            cum += c.load(Ordering::Relaxed);
+        for i in 0..=self.bounds.len() {
+            cum = cum.wrapping_add(cells.get(self.base + i));
             let le = self
                 .bounds
                 .get(i)
                 .map_or_else(|| "+Inf".to_string(), |b| b.to_string());
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cum}");
         }
-        let sum = self.sum_ns.load(Ordering::Relaxed) as f64 / 1e9;
+        let sum = cells.get(self.base + self.bounds.len() + 1) as f64 / 1e9;
         if labels.is_empty() {
             let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {cum}");
         } else {
@@ -78,39 +130,49 @@ const CODES: usize = 500;
 #[derive(Debug)]
 struct RouteMetrics {
     route: String,
-    codes: Box<[AtomicU64]>,
+    /// Cell of status code 100; the others follow.
+    codes: usize,
     duration: Histogram,
 }
 
 /// The server's metrics. Routes and rules are fixed when the server starts, so every series
-/// is a preallocated atomic and recording never locks.
+/// is a preallocated atomic counter (per thread, see [`Cells`]) and recording never locks.
 #[derive(Debug)]
 pub(crate) struct Metrics {
+    cells: Cells,
     routes: Vec<RouteMetrics>,
-    /// Per rule: `[allowed, denied]`.
-    decisions: Vec<(String, [AtomicU64; 2])>,
+    /// Per rule: its name and the cell of `allowed` (`denied` follows).
+    decisions: Vec<(String, usize)>,
     decision_duration: Histogram,
-    backend_errors: AtomicU64,
+    backend_errors: usize,
 }
 
 impl Metrics {
     /// Metrics for the route labels `routes` and the rule names `rules` (indexes are ids).
     pub(crate) fn new(routes: &[String], rules: &[String]) -> Metrics {
+        let mut next = 0;
+        let mut take = |n: usize| {
+            next += n;
+            next - n
+        };
+        let routes = routes
+            .iter()
+            .map(|r| RouteMetrics {
+                route: r.clone(),
+                codes: take(CODES),
+                duration: Histogram::new(&HTTP_BUCKETS, take(Histogram::cells(&HTTP_BUCKETS))),
+            })
+            .collect();
+        let decisions = rules.iter().map(|r| (r.clone(), take(2))).collect();
+        let decision_duration =
+            Histogram::new(&DECISION_BUCKETS, take(Histogram::cells(&DECISION_BUCKETS)));
+        let backend_errors = take(1);
         Metrics {
-            routes: routes
-                .iter()
-                .map(|r| RouteMetrics {
-                    route: r.clone(),
-                    codes: (0..CODES).map(|_| AtomicU64::new(0)).collect(),
-                    duration: Histogram::new(&HTTP_BUCKETS),
-                })
-                .collect(),
-            decisions: rules
-                .iter()
-                .map(|r| (r.clone(), [AtomicU64::new(0), AtomicU64::new(0)]))
-                .collect(),
-            decision_duration: Histogram::new(&DECISION_BUCKETS),
-            backend_errors: AtomicU64::new(0),
+            cells: Cells::new(next),
+            routes,
+            decisions,
+            decision_duration,
+            backend_errors,
         }
     }
 
@@ -118,35 +180,33 @@ impl Metrics {
         let Some(r) = self.routes.get(route) else {
             return;
         };
-        if let Some(c) = usize::from(code)
-            .checked_sub(100)
-            .and_then(|i| r.codes.get(i))
-        {
-            c.fetch_add(1, Ordering::Relaxed);
+        if let Some(i) = usize::from(code).checked_sub(100).filter(|&i| i < CODES) {
+            self.cells.add(r.codes + i, 1);
         }
-        r.duration.observe(took);
+        r.duration.observe(&self.cells, took);
     }
 
     pub(crate) fn decision(&self, rule: usize, allowed: bool, took: Duration) {
         if let Some((_, c)) = self.decisions.get(rule) {
-            c[usize::from(!allowed)].fetch_add(1, Ordering::Relaxed);
+            self.cells.add(c + usize::from(!allowed), 1);
         }
-        self.decision_duration.observe(took);
+        self.decision_duration.observe(&self.cells, took);
     }
 
     pub(crate) fn backend_error(&self) {
-        self.backend_errors.fetch_add(1, Ordering::Relaxed);
+        self.cells.add(self.backend_errors, 1);
     }
 
     /// The exposition text.
     pub(crate) fn render(&self) -> String {
+        let cells = &self.cells;
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP http_requests_total HTTP requests by route and status code.\n");
         out.push_str("# TYPE http_requests_total counter\n");
         for r in &self.routes {
             let route = escape(&r.route);
-            for (i, c) in r.codes.iter().enumerate() {
-                let n = c.load(Ordering::Relaxed);
+            for i in 0..CODES {
+                let n = cells.get(r.codes + i);
                 let code = i + 100;
                 // Codes seen, and 500 always: the error-ratio rules then read 0, not nothing,
                 // while all is well, and the first 5xx is an increase `rate` sees.
@@ -165,7 +225,7 @@ impl Metrics {
         for r in &self.routes {
             let labels = format!("route=\"{}\"", escape(&r.route));
             r.duration
-                .render(&mut out, "http_request_duration_seconds", &labels);
+                .render(cells, &mut out, "http_request_duration_seconds", &labels);
         }
         out.push_str(
             "# HELP ratelimit_decisions_total Rate-limit decisions by rule and outcome.\n",
@@ -173,11 +233,11 @@ impl Metrics {
         out.push_str("# TYPE ratelimit_decisions_total counter\n");
         for (rule, c) in &self.decisions {
             let rule = escape(rule);
-            for (outcome, n) in ["allowed", "denied"].iter().zip(c) {
+            for (k, outcome) in ["allowed", "denied"].iter().enumerate() {
                 let _ = writeln!(
                     out,
                     "ratelimit_decisions_total{{rule=\"{rule}\",outcome=\"{outcome}\"}} {}",
-                    n.load(Ordering::Relaxed)
+                    cells.get(c + k)
                 );
             }
         }
@@ -186,7 +246,7 @@ impl Metrics {
         );
         out.push_str("# TYPE ratelimit_decision_duration_seconds histogram\n");
         self.decision_duration
-            .render(&mut out, "ratelimit_decision_duration_seconds", "");
+            .render(cells, &mut out, "ratelimit_decision_duration_seconds", "");
         out.push_str(
             "# HELP ratelimit_backend_errors_total Failed calls to the Redis backend (decisions and health pings).\n",
         );
@@ -194,7 +254,7 @@ impl Metrics {
         let _ = writeln!(
             out,
             "ratelimit_backend_errors_total {}",
-            self.backend_errors.load(Ordering::Relaxed)
+            cells.get(self.backend_errors)
         );
         out
     }
@@ -210,6 +270,40 @@ fn escape(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Threads record into their own stripes; what is rendered is every thread's sum.
+    #[test]
+    fn counts_from_many_threads_add_up() {
+        let m = Metrics::new(&["/a".to_string()], &["r".to_string()]);
+        std::thread::scope(|s| {
+            for t in 0..12u64 {
+                let m = &m;
+                s.spawn(move || {
+                    for i in 0..1_000u64 {
+                        m.request(0, 200, Duration::from_micros(100 + t));
+                        m.decision(0, i % 4 != 0, Duration::from_nanos(20_000));
+                    }
+                    m.backend_error();
+                });
+            }
+        });
+        let t = m.render();
+        assert!(
+            t.contains("http_requests_total{route=\"/a\",code=\"200\"} 12000\n"),
+            "{t}"
+        );
+        assert!(t.contains("http_request_duration_seconds_count{route=\"/a\"} 12000\n"));
+        // 1,000 observations of each of 100..=111 µs.
+        assert!(
+            t.contains("http_request_duration_seconds_sum{route=\"/a\"} 1.266\n"),
+            "{t}"
+        );
+        assert!(t.contains("ratelimit_decisions_total{rule=\"r\",outcome=\"allowed\"} 9000\n"));
+        assert!(t.contains("ratelimit_decisions_total{rule=\"r\",outcome=\"denied\"} 3000\n"));
+        assert!(t.contains("ratelimit_decision_duration_seconds_bucket{le=\"0.000025\"} 12000\n"));
+        assert!(t.contains("ratelimit_decision_duration_seconds_bucket{le=\"0.00001\"} 0\n"));
+        assert!(t.contains("ratelimit_backend_errors_total 12\n"));
+    }
 
     #[test]
     fn renders_cumulative_buckets_and_counters() {
