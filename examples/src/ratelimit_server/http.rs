@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::App;
 use super::config::{KeySource, route_matches};
-use super::limiter::{Outcome, RuleLimiter};
+use super::limiter::{ClientKey, Outcome, RuleLimiter};
 use ratelimit_core::Decision;
 
 /// Paths no rule route matches (the default rule's traffic and 404s).
@@ -102,48 +102,57 @@ fn ms_ceil(ns: u64) -> u64 {
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
-/// A stack buffer for header values (no allocation until the value is made).
-struct HeaderBuf {
-    bytes: [u8; 192],
-    len: usize,
+/// Appends the decimal digits of `n` to `out` at `*len`; `None` if they do not fit.
+fn push_decimal(out: &mut [u8], len: &mut usize, n: u64) -> Option<()> {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        *digits.get_mut(i)? = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    push(out, len, digits.get(i..)?)
 }
 
-impl std::fmt::Write for HeaderBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dest = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dest.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+/// Appends `bytes` to `out` at `*len`; `None` if they do not fit.
+fn push(out: &mut [u8], len: &mut usize, bytes: &[u8]) -> Option<()> {
+    let end = *len + bytes.len();
+    out.get_mut(*len..end)?.copy_from_slice(bytes);
+    *len = end;
+    Some(())
+}
+
+/// `"NAME";r=REMAINING;t=RESET` (formatted by hand: `format!` costs as much as the decision).
+fn rate_header(lim: &RuleLimiter, remaining: u64, reset_s: u64) -> Option<HeaderValue> {
+    let mut buf = [0u8; 160];
+    let mut len = 0;
+    let fits = push(&mut buf, &mut len, &lim.rate_prefix)
+        .and_then(|()| push_decimal(&mut buf, &mut len, remaining))
+        .and_then(|()| push(&mut buf, &mut len, b";t="))
+        .and_then(|()| push_decimal(&mut buf, &mut len, reset_s));
+    match fits {
+        Some(()) => HeaderValue::from_bytes(buf.get(..len)?).ok(),
+        // A rule name too long for the buffer: render on the heap.
+        None => {
+            let mut v = lim.rate_prefix.to_vec();
+            v.extend_from_slice(format!("{remaining};t={reset_s}").as_bytes());
+            HeaderValue::from_bytes(&v).ok()
+        }
     }
 }
 
 /// Adds the IETF headers of `d` (those of [`Decision::ietf_headers`]): `RateLimit-Policy`
 /// (rendered once per rule), `RateLimit` and, when denied, `Retry-After`.
 fn ietf_headers(h: &mut HeaderMap, lim: &RuleLimiter, d: &Decision) {
-    use std::fmt::Write as _;
     if let Some(v) = lim.policy_header(d) {
         h.insert(RATELIMIT_POLICY, v);
     }
-    let mut buf = HeaderBuf {
-        bytes: [0; 192],
-        len: 0,
-    };
-    let args = format_args!(
-        "\"{}\";r={};t={}",
-        lim.name,
-        d.remaining(),
-        d.reset_after_ns().div_ceil(1_000_000_000)
-    );
-    let value = match buf.write_fmt(args) {
-        Ok(()) => buf
-            .bytes
-            .get(..buf.len)
-            .and_then(|b| HeaderValue::from_bytes(b).ok()),
-        // A rule name too long for the buffer: render on the heap.
-        Err(_) => HeaderValue::try_from(args.to_string()).ok(),
-    };
-    if let Some(v) = value {
+    let reset_s = d.reset_after_ns().div_ceil(1_000_000_000);
+    if let Some(v) = rate_header(lim, d.remaining(), reset_s) {
         h.insert(RATELIMIT, v);
     }
     if let Some(r) = d.retry_after_ns() {
@@ -188,15 +197,18 @@ fn limited_response(lim: &RuleLimiter, o: &Outcome) -> Response {
 }
 
 /// Decides with `lim`, recording the decision metrics.
-#[allow(clippy::ptr_arg)] // the in-memory limiter looks keys up by &String
-async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &String, cost: u64) -> Outcome {
+async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &ClientKey, cost: u64) -> Outcome {
     let start = quanta::Instant::now();
     let o = lim.consume(key, cost).await;
     app.record(rule, &o, start.elapsed());
     o
 }
 
-fn client_key(source: &KeySource, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
+fn client_key(
+    source: &KeySource,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<ClientKey> {
     let header = |name: &str| {
         headers
             .get(name)
@@ -205,7 +217,7 @@ fn client_key(source: &KeySource, headers: &HeaderMap, peer: Option<SocketAddr>)
             .filter(|v| !v.is_empty())
     };
     match source {
-        KeySource::ClientIp => peer.map(|p| p.ip().to_string()),
+        KeySource::ClientIp => peer.map(|p| ClientKey::ip(p.ip())),
         KeySource::ApiKey => header("x-api-key")
             .or_else(|| {
                 header(header::AUTHORIZATION.as_str())
@@ -213,8 +225,8 @@ fn client_key(source: &KeySource, headers: &HeaderMap, peer: Option<SocketAddr>)
                     .map(str::trim)
                     .filter(|v| !v.is_empty())
             })
-            .map(str::to_string),
-        KeySource::Header(name) => header(name).map(str::to_string),
+            .map(ClientKey::text),
+        KeySource::Header(name) => header(name).map(ClientKey::text),
     }
 }
 
@@ -300,7 +312,7 @@ async fn consume(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let Some(lim) = app.limiters.get(i) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let o = decide(&app, i, lim, &req.key, req.cost).await;
+    let o = decide(&app, i, lim, &ClientKey::text(&req.key), req.cost).await;
     decision_response(lim, &o)
 }
 
@@ -313,7 +325,7 @@ async fn check(State(app): State<Arc<App>>, body: Bytes) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let start = quanta::Instant::now();
-    let o = lim.peek(&req.key, req.cost).await;
+    let o = lim.peek(&ClientKey::text(&req.key), req.cost).await;
     app.record(i, &o, start.elapsed());
     decision_response(lim, &o)
 }
@@ -346,7 +358,95 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 mod tests {
     use super::super::limiter::Backend;
     use super::*;
-    use ratelimit_core::{AnyAlgorithm, Quota};
+    use ratelimit_core::{AnyAlgorithm, DirectLimiter, ManualClock, Quota};
+    use std::time::Duration;
+
+    /// The hand-formatted headers equal ratelimit-core's `Decision::ietf_headers` for every
+    /// algorithm, across admissions, denials, costs beyond the capacity and large numbers.
+    #[test]
+    fn headers_are_those_of_the_core_rendering() {
+        let algorithms = [
+            "gcra",
+            "token-bucket",
+            "leaky-bucket",
+            "fixed-window",
+            "sliding-log",
+            "sliding-window",
+        ];
+        let quotas = [
+            (1, 1_000),
+            (5, 1_000),
+            (10, 60_000),
+            (7, 250),
+            (u64::MAX / 4, 86_400_000),
+        ];
+        for name in algorithms {
+            for (limit, period_ms) in quotas {
+                let q = Quota::builder(limit, Duration::from_millis(period_ms))
+                    .build()
+                    .unwrap();
+                let alg = AnyAlgorithm::from_name(name, q).unwrap();
+                let rule =
+                    RuleLimiter::new("api.v1", None, &KeySource::ClientIp, alg, &Backend::Memory)
+                        .unwrap();
+                let clock = ManualClock::new(0);
+                let lim = DirectLimiter::builder(alg).clock(clock.clone()).build();
+                for step in 0..40u64 {
+                    let cost = [1, 2, 0, 3, 1_000][(step % 5) as usize];
+                    let d = lim.check_n(cost);
+                    clock.advance(Duration::from_millis(37 * (step % 3)));
+                    let mut h = HeaderMap::new();
+                    ietf_headers(&mut h, &rule, &d);
+                    let want = d.ietf_headers("api.v1");
+                    assert_eq!(
+                        h.len(),
+                        want.len(),
+                        "{name} {limit}/{period_ms}ms step {step}"
+                    );
+                    for (header, value) in want {
+                        assert_eq!(
+                            h[header],
+                            value.as_str(),
+                            "{name} {limit}/{period_ms}ms step {step}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_whole_or_not_at_all() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            let mut out = [0u8; 20];
+            let mut len = 0;
+            push_decimal(&mut out, &mut len, n).unwrap();
+            assert_eq!(&out[..len], n.to_string().as_bytes());
+            let mut short = [0u8; 4];
+            let mut len = 1;
+            let fits = push_decimal(&mut short, &mut len, n);
+            assert_eq!(fits.is_some(), n < 1_000, "{n}");
+            assert_eq!(
+                len,
+                if n < 1_000 {
+                    1 + n.to_string().len()
+                } else {
+                    1
+                }
+            );
+        }
+    }
 
     #[tokio::test]
     async fn a_rule_name_longer_than_the_header_buffer_still_gets_its_header() {
@@ -354,7 +454,7 @@ mod tests {
         let alg = AnyAlgorithm::from_name("gcra", Quota::per_second(5).unwrap()).unwrap();
         let lim =
             RuleLimiter::new(&name, None, &KeySource::ClientIp, alg, &Backend::Memory).unwrap();
-        let outcome = lim.consume(&"k".to_string(), 1).await;
+        let outcome = lim.consume(&ClientKey::text("k"), 1).await;
         let mut h = HeaderMap::new();
         ietf_headers(&mut h, &lim, &outcome.decision);
         assert_eq!(h[RATELIMIT], format!("\"{name}\";r=4;t=1").as_str());

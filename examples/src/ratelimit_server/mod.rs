@@ -51,6 +51,11 @@
 //! | `route` | a path starting with `/`: it matches itself and every path below it (`/a` matches `/a/b`, not `/ab`) |
 //!
 //! Unknown fields are errors. A request whose key is missing (no such header) gets 400.
+//! A key that is an IP address, however it arrives (the peer, a header, the API's `key`), is
+//! counted as the address in its canonical form: `::ffff:10.0.0.7` and `10.0.0.7` are one key,
+//! as are `0:0::1` and `::1` (on Redis it is stored as that canonical text). So the API's key
+//! `"10.0.0.7"` reads and consumes the limit of the requests from 10.0.0.7, whether the server
+//! listens on IPv4 or on a dual-stack IPv6 address.
 //!
 //! # Endpoints
 //!
