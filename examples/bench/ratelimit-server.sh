@@ -2,7 +2,7 @@
 # Throughput and p99 latency of ratelimit-server under wrk on loopback, with limiting off, on in
 # memory and on Redis, measured in the same run on the same route.
 #
-#   bash examples/bench/ratelimit-server.sh [ROUNDS] [DURATION]     (defaults: 5 rounds of 4s)
+#   bash examples/bench/ratelimit-server.sh [ROUNDS] [DURATION]     (defaults: 9 rounds of 3s)
 #
 # The fair comparison: three server processes with the same limits file, the same route
 # (`/bench`, one rule, key = client IP, a limit no run reaches so every request is admitted and
@@ -12,7 +12,9 @@
 #   redis  limiting on, --redis    a local redis-server on a unix socket
 # The rounds interleave the three (off, memory, redis, off, ...) so that a machine whose load
 # changes during the run affects all three alike; the script prints each run and then, per
-# mode, the median requests/s, the median p99 latency and the ratio of the medians to off.
+# mode, the median requests/s, the median p99 latency and the ratio of the medians to off, and
+# the paired ratio: the median over rounds of each round's ratio to the off run just before it
+# (steadier where the machine's speed drifts between rounds: a VM sharing its host).
 # On a machine shared with other work, requests/s moves with the load; the server's own CPU time
 # per request (user + system, from /proc, over each run) is printed too: it is the cost that
 # limiting adds, and at saturation throughput is inversely proportional to it.
@@ -20,8 +22,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-rounds="${1:-5}"
-duration="${2:-4s}"
+rounds="${1:-9}"
+duration="${2:-3s}"
 threads="${THREADS:-2}"
 connections="${CONNECTIONS:-32}"
 for tool in wrk redis-server; do
@@ -126,4 +128,12 @@ for m in off memory redis; do
     printf '%-7s %12.0f %7.2fx %10.0f %12.2f %7.2fx\n' "$m" "$rps" \
         "$(awk -v a="$rps" -v b="$off_rps" 'BEGIN {print a / b}')" "$p99" "$cpu" \
         "$(awk -v a="$cpu" -v b="$off_cpu" 'BEGIN {print a / b}')"
+done
+echo
+printf '%-7s %14s %14s\n' mode paired_rps paired_cpu
+for m in memory redis; do
+    # Each round's ratio to that round's off run, then the median of the ratios.
+    pair="$(awk -v m="$m" '$1 == "off" {r = $2; c = $4} $1 == m {print $2 / r, $4 / c}' "$tmp/results")"
+    printf '%-7s %13.3fx %13.3fx\n' "$m" "$(cut -d' ' -f1 <<<"$pair" | median)" \
+        "$(cut -d' ' -f2 <<<"$pair" | median)"
 done
