@@ -104,18 +104,7 @@ const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Appends the decimal digits of `n` to `out` at `*len`; `None` if they do not fit.
 fn push_decimal(out: &mut [u8], len: &mut usize, n: u64) -> Option<()> {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        *digits.get_mut(i)? = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    push(out, len, digits.get(i..)?)
+    push(out, len, itoa::Buffer::new().format(n).as_bytes())
 }
 
 /// Appends `bytes` to `out` at `*len`; `None` if they do not fit.
