@@ -1,9 +1,10 @@
 //! The keyed limiter: one state per key, sharded, with bounded memory.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use hashbrown::HashTable;
 
 use crate::observe::Options;
 use crate::{Algorithm, Clock, Decision, Error, MonotonicClock, Observer, Reservation};
@@ -61,18 +62,20 @@ impl BuildHasher for FastHash {
 }
 
 /// One lock's worth of keys.
-type Shards<K, A, H> = Box<[Mutex<Shard<K, A, H>>]>;
+type Shards<K, A> = Box<[Mutex<Shard<K, A>>]>;
 
-struct Shard<K, A: Algorithm, H> {
+/// A shard's keys and states. The tables are looked up by a hash computed once per decision
+/// (it also picks the shard), so a key is hashed once, not twice.
+struct Shard<K, A: Algorithm> {
     /// Packed states (every state that packs, i.e. practically all).
-    map: HashMap<K, A::Packed, H>,
+    map: HashTable<(K, A::Packed)>,
     /// States that do not pack (e.g. a GCRA time beyond 64 bits); usually empty.
-    wide: HashMap<K, A::State, H>,
+    wide: HashTable<(K, A::State)>,
     /// Length at which the next insert first drops fresh states (amortized reclaim).
     sweep_at: usize,
 }
 
-impl<K: Hash + Eq, A: Algorithm, H: BuildHasher> Shard<K, A, H> {
+impl<K: Hash + Eq, A: Algorithm> Shard<K, A> {
     fn len(&self) -> usize {
         self.map.len() + self.wide.len()
     }
@@ -80,38 +83,58 @@ impl<K: Hash + Eq, A: Algorithm, H: BuildHasher> Shard<K, A, H> {
     /// Drops the fresh states; returns how many.
     fn sweep(&mut self, alg: &A, now: u64) -> usize {
         let before = self.len();
-        self.map.retain(|_, p| !alg.packed_is_fresh(p, now));
-        self.wide.retain(|_, s| !alg.is_fresh(s, now));
+        self.map.retain(|(_, p)| !alg.packed_is_fresh(p, now));
+        self.wide.retain(|(_, s)| !alg.is_fresh(s, now));
         self.sweep_at = (self.len() * 2).max(64);
         before - self.len()
     }
 
-    /// Stores a key's state, packed if it packs.
-    fn store(&mut self, alg: &A, key: K, st: A::State) {
+    /// Stores the state of a key that is not held, packed if it packs.
+    fn store(&mut self, alg: &A, key: K, hash: u64, st: A::State, hasher: &impl BuildHasher) {
         match alg.pack(st) {
             Ok(p) => {
-                self.map.insert(key, p);
+                self.map
+                    .insert_unique(hash, (key, p), |(k, _)| hasher.hash_one(k));
             }
             Err(st) => {
-                self.wide.insert(key, st);
+                self.wide
+                    .insert_unique(hash, (key, st), |(k, _)| hasher.hash_one(k));
             }
+        }
+    }
+
+    /// Removes `key` (whose hash is `hash`) wherever it is held.
+    fn remove(&mut self, key: &K, hash: u64) {
+        if let Ok(e) = self.map.find_entry(hash, |(k, _)| k == key) {
+            e.remove();
+        }
+        if let Ok(e) = self.wide.find_entry(hash, |(k, _)| k == key) {
+            e.remove();
         }
     }
 
     /// Applies `f` to a held key's state; `None` if the key is not held.
     #[inline(always)]
-    fn update<R>(&mut self, alg: &A, key: &K, f: impl FnOnce(&mut A::State) -> R) -> Option<R>
+    fn update<R>(
+        &mut self,
+        alg: &A,
+        key: &K,
+        hash: u64,
+        hasher: &impl BuildHasher,
+        f: impl FnOnce(&mut A::State) -> R,
+    ) -> Option<R>
     where
         K: Clone,
     {
-        if let Some(slot) = self.map.get_mut(key) {
+        if let Some((_, slot)) = self.map.find_mut(hash, |(k, _)| k == key) {
             let mut st = alg.unpack(std::mem::take(slot));
             let r = f(&mut st);
             match alg.pack(st) {
                 Ok(p) => *slot = p,
                 Err(st) => {
-                    self.map.remove(key);
-                    self.wide.insert(key.clone(), st);
+                    self.remove(key, hash);
+                    self.wide
+                        .insert_unique(hash, (key.clone(), st), |(k, _)| hasher.hash_one(k));
                 }
             }
             return Some(r);
@@ -119,10 +142,11 @@ impl<K: Hash + Eq, A: Algorithm, H: BuildHasher> Shard<K, A, H> {
         if self.wide.is_empty() {
             return None;
         }
-        let st = self.wide.get_mut(key)?;
+        let (_, st) = self.wide.find_mut(hash, |(k, _)| k == key)?;
         let r = f(st);
-        if let Some(st) = self.wide.remove(key) {
-            self.store(alg, key.clone(), st);
+        if let Ok(e) = self.wide.find_entry(hash, |(k, _)| k == key) {
+            let ((k, st), _) = e.remove();
+            self.store(alg, k, hash, st, hasher);
         }
         Some(r)
     }
@@ -168,7 +192,7 @@ impl<K: Hash + Eq, A: Algorithm, H: BuildHasher> Shard<K, A, H> {
 pub struct KeyedLimiter<K, A: Algorithm, C = MonotonicClock, H = FastHash> {
     alg: A,
     clock: C,
-    shards: Shards<K, A, H>,
+    shards: Shards<K, A>,
     hasher: H,
     shard_shift: u32,
     shard_cap: Option<usize>,
@@ -323,8 +347,8 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
         let v: Vec<_> = (0..shards)
             .map(|_| {
                 Mutex::new(Shard {
-                    map: HashMap::with_hasher(self.hasher.clone()),
-                    wide: HashMap::with_hasher(self.hasher.clone()),
+                    map: HashTable::new(),
+                    wide: HashTable::new(),
                     sweep_at: 64,
                 })
             })
@@ -345,15 +369,17 @@ impl<A: Algorithm, C: Clock, H: BuildHasher + Clone> KeyedBuilder<A, C, H> {
 impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     KeyedLimiter<K, A, C, H>
 {
-    fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, A, H>> {
+    /// The key's hash and its locked shard.
+    fn shard(&self, key: &K) -> (u64, MutexGuard<'_, Shard<K, A>>) {
+        let hash = self.hasher.hash_one(key);
         let i = if self.shards.len() == 1 {
             0
         } else {
             // Middle bits: hashbrown uses the low bits for the slot and the top 7 as tag.
-            (self.hasher.hash_one(key).rotate_right(24) >> self.shard_shift) as usize
+            (hash.rotate_right(24) >> self.shard_shift) as usize
         };
         let m = self.shards.get(i).unwrap_or_else(|| &self.shards[0]);
-        m.lock().unwrap_or_else(PoisonError::into_inner)
+        (hash, m.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Checks one unit for `key` now.
@@ -424,25 +450,30 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
         if r.cost == 0 {
             return;
         }
-        let mut shard = self.shard(key);
-        shard.update(&self.alg, key, |st| self.alg.refund(st, now, r.at, r.cost));
+        let (hash, mut shard) = self.shard(key);
+        shard.update(&self.alg, key, hash, &self.hasher, |st| {
+            self.alg.refund(st, now, r.at, r.cost)
+        });
     }
 
     fn decide(&self, key: &K, now: u64, cost: u64, apply: bool) -> Decision {
-        let mut shard = self.shard(key);
-        if let Some(d) = shard.update(&self.alg, key, |st| self.alg.check(st, now, cost, apply)) {
+        let (hash, mut shard) = self.shard(key);
+        let held = shard.update(&self.alg, key, hash, &self.hasher, |st| {
+            self.alg.check(st, now, cost, apply)
+        });
+        if let Some(d) = held {
             return d;
         }
         let mut st = A::State::default();
         let d = self.alg.check(&mut st, now, cost, apply);
         if apply && !self.alg.is_fresh(&st, now) {
             self.make_room(&mut shard, now);
-            shard.store(&self.alg, key.clone(), st);
+            shard.store(&self.alg, key.clone(), hash, st, &self.hasher);
         }
         d
     }
 
-    fn make_room(&self, shard: &mut Shard<K, A, H>, now: u64) {
+    fn make_room(&self, shard: &mut Shard<K, A>, now: u64) {
         let len = shard.len();
         let full = self.shard_cap.is_some_and(|c| len >= c);
         if len >= shard.sweep_at || full {
@@ -450,12 +481,12 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
         }
         if let Some(cap) = self.shard_cap {
             while shard.len() >= cap.max(1) {
-                let victim = shard.map.keys().next().or_else(|| shard.wide.keys().next());
+                let victim = shard.map.iter().next().map(|(k, _)| k);
+                let victim = victim.or_else(|| shard.wide.iter().next().map(|(k, _)| k));
                 let Some(victim) = victim.cloned() else {
                     break;
                 };
-                shard.map.remove(&victim);
-                shard.wide.remove(&victim);
+                shard.remove(&victim, self.hasher.hash_one(&victim));
                 self.evictions.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -480,8 +511,8 @@ impl<K: Hash + Eq + Clone, A: Algorithm, C: Clock, H: BuildHasher + Clone>
     pub fn shrink_to_fit(&self) {
         for m in &*self.shards {
             let mut shard = m.lock().unwrap_or_else(PoisonError::into_inner);
-            shard.map.shrink_to_fit();
-            shard.wide.shrink_to_fit();
+            shard.map.shrink_to_fit(|(k, _)| self.hasher.hash_one(k));
+            shard.wide.shrink_to_fit(|(k, _)| self.hasher.hash_one(k));
         }
     }
 
