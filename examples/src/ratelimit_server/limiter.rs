@@ -32,7 +32,7 @@ pub(crate) enum ClientKey {
     Text(Box<str>),
 }
 
-/// As few bytes as tell the keys apart (every key is hashed twice per decision); an address
+/// As few bytes as tell the keys apart (every decision hashes its key); an address
 /// and a text may hash alike, which equality sorts out.
 impl Hash for ClientKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
