@@ -38,6 +38,8 @@ use serde::{Deserialize as _, Serialize};
 
 use crate::report::{Finding, Report, Severity};
 
+mod config_maps;
+
 /// Why a repository could not be checked at all.
 #[derive(Debug)]
 pub enum Error {
@@ -210,6 +212,8 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
 
     let mut rule_checker = rules::Checker::new(rules::CheckOptions::default());
     let mut loose = manifest_model::Loaded::default();
+    // Rule files embedded in ConfigMaps, by the name they were handed to the rule checker as.
+    let mut embedded_rules: BTreeMap<String, config_maps::Embedded> = BTreeMap::new();
     for (f, text) in &texts {
         let name = rel(f);
         let kinds = document_kinds(text);
@@ -239,10 +243,21 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
         }
         if kinds.prometheus_config {
             let base = f.parent().unwrap_or(root);
-            check_prometheus_config(&name, text, base, &mut outcome.report);
+            match check_prometheus_config(&name, text, Some(base)) {
+                Ok(found) => found.into_iter().for_each(|f| outcome.report.push(f)),
+                Err(e) => unreadable(&mut outcome.report, &name, &e),
+            }
         }
         if kinds.alertmanager_config {
-            check_alertmanager_config(&name, text, &mut outcome.report);
+            match check_alertmanager_config(&name, text) {
+                Ok(found) => found.into_iter().for_each(|f| outcome.report.push(f)),
+                Err(e) => unreadable(&mut outcome.report, &name, &e),
+            }
+        }
+        if kinds.config_maps && !is_kustomization(f) {
+            for entry in config_maps::find(&name, text) {
+                check_embedded(entry, &mut rule_checker, &mut embedded_rules, &mut outcome);
+            }
         }
         if !owned(f) && kinds.kubernetes && !kinds.rollouts {
             match manifest_model::load_str(text, Path::new(&name)) {
@@ -256,8 +271,82 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     let diags =
         manifest_model::lint::check_all(&loose, KubeVersion::enabled(), &LintConfig::default());
     push_all(&mut outcome.report, &diags, None);
-    push_all(&mut outcome.report, &rule_checker.finish(), None);
+    for mut finding in findings_of(&rule_checker.finish()) {
+        if let Some(entry) = embedded_rules.get(&finding.file) {
+            entry.relocate(&mut finding);
+        }
+        outcome.report.push(finding);
+    }
     Ok(outcome)
+}
+
+/// Checks one ConfigMap `data` entry as the standalone file of its kind would be, but without
+/// the checks of the files a Prometheus configuration names (they are paths in the
+/// container). Rule files go to the shared rule checker (for the checks across files) under
+/// the entry's name and are relocated when it finishes; the rest is relocated here.
+fn check_embedded(
+    entry: config_maps::Embedded,
+    rule_checker: &mut rules::Checker,
+    embedded_rules: &mut BTreeMap<String, config_maps::Embedded>,
+    outcome: &mut Outcome,
+) {
+    let name = entry.name();
+    let mut found = Vec::new();
+    if entry.kinds.prometheus_config {
+        found.extend(
+            check_prometheus_config(&name, &entry.text, None)
+                .unwrap_or_else(|e| vec![embedded_error(&name, &e)]),
+        );
+    }
+    if entry.kinds.alertmanager_config {
+        found.extend(
+            check_alertmanager_config(&name, &entry.text)
+                .unwrap_or_else(|e| vec![embedded_error(&name, &e)]),
+        );
+    }
+    for mut f in found {
+        entry.relocate(&mut f);
+        outcome.report.push(f);
+    }
+    if entry.kinds.rules {
+        rule_checker.add_source(&name, &entry.text);
+        embedded_rules.insert(name, entry);
+    }
+}
+
+/// An embedded document that manifest-model could not load, as a finding at the error's
+/// position in the document.
+fn embedded_error(name: &str, error: &manifest_model::Error) -> Finding {
+    use manifest_model::Error as E;
+    let (line, column, code, message) = match error {
+        E::Syntax {
+            line,
+            column,
+            message,
+            ..
+        } => (*line, *column, "yaml/syntax", message.clone()),
+        E::Limit {
+            line,
+            column,
+            limit,
+            ..
+        } => (*line, *column, "yaml/syntax", format!("{limit} exceeded")),
+        E::ComplexKey { line, column, .. } => (
+            *line,
+            *column,
+            "yaml/syntax",
+            "mapping keys must be scalars".to_string(),
+        ),
+        other => (0, 0, "deploy/unreadable", other.to_string()),
+    };
+    Finding::new(
+        name,
+        line as u64,
+        column as u64,
+        Severity::Error,
+        code,
+        message,
+    )
 }
 
 fn unreadable(report: &mut Report, name: &str, error: &dyn std::fmt::Display) {
@@ -299,35 +388,45 @@ fn check_ecs(name: &str, text: &str, report: &mut Report) {
     }
 }
 
-fn check_prometheus_config(name: &str, text: &str, base: &Path, report: &mut Report) {
+/// The findings of a Prometheus configuration; with `base` (its directory) also of the files it
+/// names.
+fn check_prometheus_config(
+    name: &str,
+    text: &str,
+    base: Option<&Path>,
+) -> Result<Vec<Finding>, manifest_model::Error> {
     use manifest_model::prometheus_config as pc;
-    match pc::load_prometheus_config(text, Path::new(name)) {
-        Ok((config, structural)) => {
-            push_all(report, &structural, None);
-            push_all(report, &pc::check_prometheus_config(&config), None);
-            push_all(report, &pc::check_prometheus_files(&config, base), None);
-        }
-        Err(e) => unreadable(report, name, &e),
+    let (config, structural) = pc::load_prometheus_config(text, Path::new(name))?;
+    let mut found = findings_of(&structural);
+    found.extend(findings_of(&pc::check_prometheus_config(&config)));
+    if let Some(base) = base {
+        found.extend(findings_of(&pc::check_prometheus_files(&config, base)));
     }
+    Ok(found)
 }
 
-fn check_alertmanager_config(name: &str, text: &str, report: &mut Report) {
+fn check_alertmanager_config(
+    name: &str,
+    text: &str,
+) -> Result<Vec<Finding>, manifest_model::Error> {
     use manifest_model::alertmanager_config as ac;
-    match ac::load_alertmanager_config(text, Path::new(name)) {
-        Ok((config, structural)) => {
-            push_all(report, &structural, None);
-            push_all(report, &ac::check_alertmanager_config(&config), None);
-            let zoneinfo = Path::new("/usr/share/zoneinfo");
-            if zoneinfo.is_dir() {
-                push_all(
-                    report,
-                    &ac::check_alertmanager_time_zones(&config, zoneinfo),
-                    None,
-                );
-            }
-        }
-        Err(e) => unreadable(report, name, &e),
+    let (config, structural) = ac::load_alertmanager_config(text, Path::new(name))?;
+    let mut found = findings_of(&structural);
+    found.extend(findings_of(&ac::check_alertmanager_config(&config)));
+    let zoneinfo = Path::new("/usr/share/zoneinfo");
+    if zoneinfo.is_dir() {
+        found.extend(findings_of(&ac::check_alertmanager_time_zones(
+            &config, zoneinfo,
+        )));
     }
+    Ok(found)
+}
+
+fn findings_of<T: Serialize>(diagnostics: &[T]) -> Vec<Finding> {
+    diagnostics
+        .iter()
+        .filter_map(Finding::from_diagnostic)
+        .collect()
 }
 
 fn push_all<T: Serialize>(report: &mut Report, diagnostics: &[T], environment: Option<&str>) {
@@ -637,6 +736,8 @@ struct Kinds {
     ecs_task_definition: bool,
     prometheus_config: bool,
     alertmanager_config: bool,
+    /// A ConfigMap (whose `data` may embed configurations).
+    config_maps: bool,
     /// The first YAML syntax error: line, column (1-based) and message.
     syntax_error: Option<(u64, u64, String)>,
 }
@@ -665,6 +766,10 @@ fn document_kinds(text: &str) -> Kinds {
             Some("PrometheusRule") => kinds.prometheus_rules = true,
             Some("Rollout" | "AnalysisTemplate" | "ClusterAnalysisTemplate") => {
                 kinds.rollouts = true;
+            }
+            Some("ConfigMap") if has_api => {
+                kinds.kubernetes = true;
+                kinds.config_maps = true;
             }
             Some(_) if has_api => kinds.kubernetes = true,
             _ => {}
