@@ -21,7 +21,37 @@
 //!    `rule_files`, `alerting` or `remote_write`; a file with `route` and `receivers`) gets
 //!    `manifest-model`'s checks, the ones `promtool check config` and `amtool check-config`
 //!    make: unknown fields, durations, relabelling, URLs, the route tree, receivers, and the
-//!    files the Prometheus config names (relative to its directory).
+//!    files the Prometheus config names (relative to its directory). A Prometheus config that a
+//!    kustomization's `configMapGenerator` lists under `files` becomes ConfigMap data: the
+//!    files it names are paths in the container, so they are not looked for (as in 7).
+//! 7. **Configuration embedded in ConfigMaps.** Every `ConfigMap` object in any YAML file of
+//!    the repository (plain manifests, the files kustomizations read, every document of a
+//!    multi-document file) is looked at once, where it is written: each `data` entry whose
+//!    content is a Prometheus configuration, an Alertmanager configuration or a rule file (the
+//!    detection of 3 and 6), or whose key names one (`prometheus.yml`/`.yaml`,
+//!    `alertmanager.yml`/`.yaml`; `*.rules`, or a `.yml`/`.yaml` key containing `rules`), gets
+//!    the checks a standalone file of that kind gets, with one exception: the files an
+//!    embedded Prometheus configuration names (`rule_files`, credentials and TLS files, file-SD
+//!    targets) are paths in the container (e.g. `/etc/prometheus/rules/*.yml`), not in the
+//!    repository, so they are not looked for (`promtool check config --syntax-only` makes the
+//!    same choice). Embedded rule files join the other rule files for the checks across files.
+//!    `binaryData`, non-string values, `List` items and `configMapGenerator` literals are not
+//!    looked at.
+//!
+//!    **Positions.** A finding points at the manifest: for a block scalar (`|`, `|-`, `>`, ...)
+//!    whose indicator is on the key's line, line N of the embedded text is manifest line
+//!    `key line + N` and its column is shifted by the line's indentation, for as long as the
+//!    manifest line holds exactly that text (so a folded scalar maps the lines before the first
+//!    fold). Other positions (quoted and plain scalars, folded lines, whole-document findings)
+//!    are the scalar's start. The message ends with `(in ConfigMap NAMESPACE/NAME key KEY)` and
+//!    the finding carries `config_map` and `key` as extra fields. An entry that does not load
+//!    (a key named for a kind whose text is not YAML) is a `yaml/syntax` error at its position.
+//!
+//!    **No duplicates.** Embedded configuration is checked per source file, not per built
+//!    environment: a base ConfigMap that two overlays include is reported once, without an
+//!    environment, at the base file (an overlay's patch that replaces a key is a source file of
+//!    its own and is checked there). Environments see the built ConfigMaps only as Kubernetes
+//!    objects (1).
 //!
 //! Unreadable input is an [`Error`] (the program exits 2); problems in readable input are
 //! [`Finding`]s.
@@ -189,6 +219,7 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     // Environments: kustomizations that no other kustomization includes.
     let edges = kustomization_edges(&kustomize_dirs, &texts);
     let included: BTreeSet<&PathBuf> = edges.values().flatten().collect();
+    let generated = generated_config_map_files(&kustomize_dirs, &texts);
     // Objects of the files kustomize reads, to map built objects back to their source.
     let mut source_objects: Vec<(PathBuf, Object)> = Vec::new();
     for (f, text) in &texts {
@@ -242,8 +273,10 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
             check_ecs(&name, text, &mut outcome.report);
         }
         if kinds.prometheus_config {
-            let base = f.parent().unwrap_or(root);
-            match check_prometheus_config(&name, text, Some(base)) {
+            // A file that becomes ConfigMap data names paths in the container.
+            let in_config_map = f.canonicalize().is_ok_and(|c| generated.contains(&c));
+            let base = Some(f.parent().unwrap_or(root)).filter(|_| !in_config_map);
+            match check_prometheus_config(&name, text, base) {
                 Ok(found) => found.into_iter().for_each(|f| outcome.report.push(f)),
                 Err(e) => unreadable(&mut outcome.report, &name, &e),
             }
@@ -839,6 +872,36 @@ fn kustomization_edges(
         edges.insert(dir.clone(), targets);
     }
     edges
+}
+
+/// The files (canonical paths) that the kustomizations' `configMapGenerator`s put into
+/// ConfigMaps (`files: [path]` or `files: [key=path]`).
+fn generated_config_map_files(
+    dirs: &BTreeSet<PathBuf>,
+    texts: &BTreeMap<PathBuf, String>,
+) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for dir in dirs {
+        let text = KUSTOMIZATION_NAMES
+            .iter()
+            .find_map(|n| texts.get(&dir.join(n)));
+        let Some(Ok(value)) = text.map(|t| serde_yaml::from_str::<serde_yaml::Value>(t)) else {
+            continue;
+        };
+        let generators = value
+            .get("configMapGenerator")
+            .and_then(|v| v.as_sequence());
+        for generator in generators.into_iter().flatten() {
+            let files = generator.get("files").and_then(|v| v.as_sequence());
+            for entry in files.into_iter().flatten().filter_map(|e| e.as_str()) {
+                let path = entry.split_once('=').map_or(entry, |(_, p)| p);
+                if let Ok(c) = dir.join(path.trim()).canonicalize() {
+                    out.insert(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `dir` and every kustomization it includes, directly or not.

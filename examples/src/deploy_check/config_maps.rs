@@ -1,7 +1,8 @@
 //! Prometheus configurations, Alertmanager configurations and rule files embedded in the
 //! `data` of Kubernetes ConfigMaps, and where their findings point in the manifest.
 //!
-//! See the parent module's docs (item 7) for what is extracted and why.
+//! See the parent module's docs (item 7) for what is extracted, how positions map and what
+//! is skipped.
 
 use std::path::Path;
 
@@ -80,7 +81,8 @@ impl Embedded {
         );
         f.extra
             .insert("config_map".into(), Value::String(self.config_map.clone()));
-        f.extra.insert("key".into(), Value::String(self.key.clone()));
+        f.extra
+            .insert("key".into(), Value::String(self.key.clone()));
     }
 }
 
