@@ -70,12 +70,25 @@ impl Drop for Server {
     }
 }
 
+/// Waits until the server answers PING on `sock` (the socket file appears before the server
+/// listens on it, and a loaded machine can hold it between the two).
 fn wait_for(sock: &Path) {
+    use std::io::{Read, Write};
     let start = Instant::now();
-    while !sock.exists() {
+    loop {
+        let pong = std::os::unix::net::UnixStream::connect(sock).and_then(|mut s| {
+            s.set_read_timeout(Some(Duration::from_secs(1)))?;
+            s.write_all(b"PING\r\n")?;
+            let mut buf = [0u8; 7];
+            s.read_exact(&mut buf)?;
+            Ok(&buf == b"+PONG\r\n")
+        });
+        if matches!(pong, Ok(true)) {
+            return;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "redis-server did not create {}",
+            "redis-server did not answer PING on {} within 10s",
             sock.display()
         );
         std::thread::sleep(Duration::from_millis(10));
