@@ -578,3 +578,38 @@ mod configmap_properties {
         }
     }
 }
+
+/// Data named for a kind whose text does not load: a syntax error where the text ends (the end
+/// of its last line), as promtool also rejects it.
+#[test]
+fn configmap_data_that_does_not_load_is_a_syntax_error_at_its_end() {
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\n  namespace: m\ndata:\n  prometheus.yml: |\n    global:\n      scrape_interval: 1m\n    scrape_configs: [\n      {job_name: a}\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cm.yaml"), manifest).unwrap();
+    let outcome = examples::deploy_check::check(dir.path()).unwrap();
+    let last = manifest.lines().last().unwrap();
+    let expected = (
+        manifest.lines().count() as u64,
+        last.chars().count() as u64 + 1,
+    );
+    let syntax: Vec<_> = outcome
+        .report
+        .findings()
+        .into_iter()
+        .filter(|f| f.code == "yaml/syntax")
+        .map(|f| (f.file.clone(), f.line, f.column, f.message.clone()))
+        .collect();
+    assert_eq!(syntax.len(), 1, "{syntax:#?}");
+    assert_eq!((syntax[0].1, syntax[0].2), expected, "{syntax:#?}");
+    assert!(
+        syntax[0]
+            .3
+            .ends_with("(in ConfigMap m/p key prometheus.yml)")
+    );
+    let embedded = dir.path().join("prometheus.yml");
+    let value: serde_yaml::Value = serde_yaml::from_str(manifest).unwrap();
+    std::fs::write(&embedded, value["data"]["prometheus.yml"].as_str().unwrap()).unwrap();
+    let (accepted, output) =
+        tool_accepts("promtool", &["check", "config", "--syntax-only"], &embedded);
+    assert!(!accepted, "{output}");
+}

@@ -42,7 +42,8 @@ pub(super) struct Embedded {
     /// Where the scalar starts in the manifest (line, column).
     start: (u64, u64),
     /// For each line of `text` that maps 1:1 to a manifest line, in order from the first: the
-    /// manifest line and the number of columns before the content (the indentation).
+    /// manifest line and the number of columns before the content (the indentation). When
+    /// every line maps, one more entry maps the end of the text to the end of its last line.
     lines: Vec<(u64, u64)>,
 }
 
@@ -206,10 +207,20 @@ fn line_map(source: &[&str], entry: &Entry, value: &str) -> Vec<(u64, u64)> {
         }
     }
     let indent = lines.iter().find_map(|(_, i)| *i).unwrap_or(0);
-    lines
-        .into_iter()
-        .map(|(line, i)| (line, i.unwrap_or(indent)))
-        .collect()
+    let mut out: Vec<(u64, u64)> = lines
+        .iter()
+        .map(|&(line, i)| (line, i.unwrap_or(indent)))
+        .collect();
+    // The end of a text that ends with a line break (line count + 1, column 1), where
+    // "unexpected end" errors are, is the end of its last line.
+    if let (true, Some(&(line, i)), Some(last)) = (
+        out.len() == parts.len() && value.ends_with('\n'),
+        out.last(),
+        parts.last(),
+    ) {
+        out.push((line, i + last.chars().count() as u64));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -230,8 +241,10 @@ mod tests {
         assert_eq!(e[0].position(1, 1), (8, 5));
         assert_eq!(e[0].position(2, 1), (9, 5));
         assert_eq!(e[0].position(3, 3), (10, 7));
+        // The end of the text: the end of its last line.
+        assert_eq!(e[0].position(4, 1), (10, 26));
         // Past the end, and the whole document: the scalar's start.
-        assert_eq!(e[0].position(4, 1), (8, 5));
+        assert_eq!(e[0].position(5, 1), (8, 5));
         assert_eq!(e[0].position(0, 0), (8, 5));
     }
 
