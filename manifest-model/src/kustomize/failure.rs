@@ -120,4 +120,26 @@ pub enum Failure {
         /// What went wrong.
         message: String,
     },
+    /// A directory listed under `components` holds a kustomization whose kind is not
+    /// `Component`.
+    #[error("expected kind 'Component' for path '{}' but got '{found}'", dir.display())]
+    NotAComponent {
+        /// The listed directory.
+        dir: PathBuf,
+        /// The kind it holds (`Kustomization`).
+        found: String,
+    },
+    /// A directory listed under `resources` holds a `kind: Component` kustomization (components
+    /// go under `components`).
+    #[error("expected kind != 'Component' for path '{}'", dir.display())]
+    ComponentAsResource {
+        /// The listed directory.
+        dir: PathBuf,
+    },
+    /// A `components` entry is a file; components are directories.
+    #[error("must build at directory: '{}': file is not directory", path.display())]
+    NotADirectory {
+        /// The listed file.
+        path: PathBuf,
+    },
 }

@@ -12,7 +12,10 @@ pub(crate) type FieldError = (String, Failure);
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Kustomization {
+    /// `kind: Component` (applied to its parent's accumulated resources).
+    pub(crate) is_component: bool,
     pub(crate) resources: Vec<String>,
+    pub(crate) components: Vec<String>,
     pub(crate) namespace: Option<String>,
     pub(crate) name_prefix: Option<String>,
     pub(crate) name_suffix: Option<String>,
@@ -381,6 +384,7 @@ const SUPPORTED: &[&str] = &[
     "metadata",
     "resources",
     "bases",
+    "components",
     "namespace",
     "namePrefix",
     "nameSuffix",
@@ -404,7 +408,6 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "vars",
     "sortOptions",
     "crds",
-    "components",
     "helmGlobals",
     "helmCharts",
     "helmChartInflationGenerator",
@@ -429,21 +432,47 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
             return Err((k.clone(), Failure::UnknownField { name: k.clone() }));
         }
     }
-    if let Some(kind) = opt_string("kind", m.get("kind"))?
-        && kind != "Kustomization"
-        && !kind.is_empty()
+    // kustomize: kind is Kustomization (the default) or Component; a set apiVersion must be
+    // the one of that kind.
+    let kind = opt_string("kind", m.get("kind"))?.unwrap_or_default();
+    let is_component = match kind.as_str() {
+        "" | "Kustomization" => false,
+        "Component" => true,
+        _ => {
+            return Err((
+                "kind".into(),
+                Failure::InvalidValue {
+                    value: kind,
+                    why: "kind should be Kustomization or Component",
+                },
+            ));
+        }
+    };
+    if let Some(api) = opt_string("apiVersion", m.get("apiVersion"))?
+        && !api.is_empty()
     {
-        return Err((
-            "kind".into(),
-            Failure::InvalidValue {
-                value: kind,
-                why: "only kind Kustomization can be built",
-            },
-        ));
+        let (required, why) = if is_component {
+            (
+                "kustomize.config.k8s.io/v1alpha1",
+                "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1",
+            )
+        } else {
+            (
+                "kustomize.config.k8s.io/v1beta1",
+                "apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1",
+            )
+        };
+        if api != required {
+            return Err((
+                "apiVersion".into(),
+                Failure::InvalidValue { value: api, why },
+            ));
+        }
     }
-    opt_string("apiVersion", m.get("apiVersion"))?;
     let mut k = Kustomization {
+        is_component,
         resources: strings("resources", m.get("resources"))?,
+        components: strings("components", m.get("components"))?,
         namespace: opt_string("namespace", m.get("namespace"))?,
         name_prefix: opt_string("namePrefix", m.get("namePrefix"))?,
         name_suffix: opt_string("nameSuffix", m.get("nameSuffix"))?,

@@ -161,11 +161,7 @@ fn missing_directory_and_missing_kustomization() {
 #[test]
 fn unsupported_fields_are_refused_not_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
-        "components:\n- ../c\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "vars:\n- name: X\n").unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
     assert!(
         matches!(reason_of(&err), Failure::Unsupported { .. }),
@@ -178,4 +174,74 @@ fn reason_of(err: &Error) -> &Failure {
         Error::Kustomize { reason, .. } => reason,
         other => panic!("unexpected error {other}"),
     }
+}
+
+#[test]
+fn component_misuse_is_reported_at_the_parent_entry() {
+    let f = failure("err-component-as-resource/overlay");
+    assert_eq!(
+        f.file,
+        "err-component-as-resource/overlay/kustomization.yaml"
+    );
+    assert_eq!((f.field.as_str(), f.line), ("resources[0]", Some(2)));
+    assert!(
+        matches!(f.reason, Failure::ComponentAsResource { ref dir } if dir.ends_with("err-component-as-resource/feature"))
+    );
+    assert!(
+        f.reason
+            .to_string()
+            .starts_with("expected kind != 'Component' for path '")
+    );
+
+    let f = failure("err-kustomization-as-component/overlay");
+    assert_eq!((f.field.as_str(), f.line), ("components[0]", Some(4)));
+    assert!(
+        matches!(f.reason, Failure::NotAComponent { ref dir, ref found } if dir.ends_with("err-kustomization-as-component/base") && found == "Kustomization")
+    );
+
+    let f = failure("err-component-file");
+    assert_eq!((f.field.as_str(), f.line), ("components[0]", Some(4)));
+    assert!(matches!(f.reason, Failure::NotADirectory { ref path } if path.ends_with("cm.yaml")));
+}
+
+#[test]
+fn component_api_version_and_generator_order() {
+    let f = failure("err-component-api-version/overlay");
+    assert_eq!(
+        f.file,
+        "err-component-api-version/feature/kustomization.yaml"
+    );
+    assert_eq!((f.field.as_str(), f.line), ("apiVersion", Some(1)));
+    assert_eq!(
+        f.reason,
+        Failure::InvalidValue {
+            value: "kustomize.config.k8s.io/v1beta1".into(),
+            why: "apiVersion for Component should be kustomize.config.k8s.io/v1alpha1"
+        }
+    );
+    // The parent's generators run before its components: merging into a component's
+    // ConfigMap finds nothing.
+    let f = failure("err-parent-merges-component-generator");
+    assert_eq!(
+        (f.field.as_str(), f.line),
+        ("configMapGenerator[0]", Some(2))
+    );
+    assert_eq!(
+        f.reason,
+        Failure::TargetNotFound {
+            id: "ConfigMap.v1.[noGrp]/settings.[noNs]".into()
+        }
+    );
+}
+
+#[test]
+fn a_component_including_itself_is_a_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "kind: Component\ncomponents:\n- .\n",
+    )
+    .unwrap();
+    let err = Kustomizer::new().build(dir.path()).unwrap_err();
+    assert!(matches!(reason_of(&err), Failure::Cycle { .. }), "{err}");
 }
