@@ -142,4 +142,28 @@ pub enum Failure {
         /// The listed file.
         path: PathBuf,
     },
+    /// A replacement source selector matched no object or several.
+    #[error("replacement source {selector} selects {found} objects, not exactly one")]
+    ReplacementSource {
+        /// The selector, `Kind.version.group/name.namespace` (`[noKind]` etc. where unset).
+        selector: String,
+        /// How many objects it matched.
+        found: usize,
+    },
+    /// A replacement field path leads to no field (and `create` is not set, or cannot apply).
+    #[error("field {path:?} not found in {object}")]
+    MissingField {
+        /// The field path as written.
+        path: String,
+        /// The object searched, `Kind.version.group/name.namespace`.
+        object: String,
+    },
+    /// A replaced value does not read as the type of the field it replaces.
+    #[error("cannot use {value:?} as {to}")]
+    CannotConvert {
+        /// The text copied.
+        value: String,
+        /// The type of the field, e.g. `an integer`.
+        to: &'static str,
+    },
 }

@@ -30,6 +30,7 @@ pub(crate) struct Kustomization {
     pub(crate) config_map_generator: Vec<Generator>,
     pub(crate) secret_generator: Vec<Generator>,
     pub(crate) generator_options: GeneratorOptions,
+    pub(crate) replacements: Vec<super::replace::Entry>,
     /// Deprecated fields in use, for warnings.
     pub(crate) deprecated: Vec<&'static str>,
 }
@@ -110,7 +111,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn wrong(field: &str, expected: &'static str, v: &Value) -> FieldError {
+pub(super) fn wrong(field: &str, expected: &'static str, v: &Value) -> FieldError {
     (
         field.to_owned(),
         Failure::WrongType {
@@ -120,21 +121,21 @@ fn wrong(field: &str, expected: &'static str, v: &Value) -> FieldError {
     )
 }
 
-fn string(field: &str, v: &Value) -> Result<String, FieldError> {
+pub(super) fn string(field: &str, v: &Value) -> Result<String, FieldError> {
     match v {
         Value::String(s) => Ok(s.clone()),
         _ => Err(wrong(field, "a string", v)),
     }
 }
 
-fn opt_string(field: &str, v: Option<&Value>) -> Result<Option<String>, FieldError> {
+pub(super) fn opt_string(field: &str, v: Option<&Value>) -> Result<Option<String>, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => string(field, v).map(Some),
     }
 }
 
-fn opt_bool(field: &str, v: Option<&Value>) -> Result<Option<bool>, FieldError> {
+pub(super) fn opt_bool(field: &str, v: Option<&Value>) -> Result<Option<bool>, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -142,7 +143,7 @@ fn opt_bool(field: &str, v: Option<&Value>) -> Result<Option<bool>, FieldError> 
     }
 }
 
-fn strings(field: &str, v: Option<&Value>) -> Result<Vec<String>, FieldError> {
+pub(super) fn strings(field: &str, v: Option<&Value>) -> Result<Vec<String>, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
@@ -170,7 +171,7 @@ fn string_map(field: &str, v: Option<&Value>) -> Result<Vec<(String, String)>, F
     }
 }
 
-fn object<'a>(
+pub(super) fn object<'a>(
     field: &str,
     v: &'a Value,
     known: &[&str],
@@ -189,7 +190,10 @@ fn object<'a>(
     Ok(m)
 }
 
-fn list<'a>(field: &str, v: Option<&'a Value>) -> Result<Vec<(String, &'a Value)>, FieldError> {
+pub(super) fn list<'a>(
+    field: &str,
+    v: Option<&'a Value>,
+) -> Result<Vec<(String, &'a Value)>, FieldError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => Ok(items
@@ -201,7 +205,7 @@ fn list<'a>(field: &str, v: Option<&'a Value>) -> Result<Vec<(String, &'a Value)
     }
 }
 
-fn selector(field: &str, v: &Value) -> Result<Selector, FieldError> {
+pub(super) fn selector(field: &str, v: &Value) -> Result<Selector, FieldError> {
     let m = object(
         field,
         v,
@@ -399,12 +403,12 @@ const SUPPORTED: &[&str] = &[
     "configMapGenerator",
     "secretGenerator",
     "generatorOptions",
+    "replacements",
 ];
 
 const KNOWN_UNSUPPORTED: &[&str] = &[
     "openapi",
     "imageTags",
-    "replacements",
     "vars",
     "sortOptions",
     "crds",
@@ -484,6 +488,7 @@ pub(crate) fn parse(doc: &Value) -> Result<Kustomization, FieldError> {
         config_map_generator: generators("configMapGenerator", m.get("configMapGenerator"), false)?,
         secret_generator: generators("secretGenerator", m.get("secretGenerator"), true)?,
         generator_options: options("generatorOptions", m.get("generatorOptions"))?,
+        replacements: super::replace::parse_entries(m.get("replacements"))?,
         ..Kustomization::default()
     };
     k.resources.extend(strings("bases", m.get("bases"))?);

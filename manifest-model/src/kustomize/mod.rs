@@ -20,9 +20,11 @@
 //! Supported fields: `resources` (and `bases`), `namespace`, `namePrefix`, `nameSuffix`,
 //! `commonLabels`, `labels`, `commonAnnotations`, `images`, `replicas`, `patches`,
 //! `patchesStrategicMerge`, `patchesJson6902`, `configMapGenerator`, `secretGenerator`,
-//! `generatorOptions`, `components`. Other kustomize fields (`replacements`, `vars`, helm,
-//! plugins) are refused with [`Failure::Unsupported`] rather than ignored. Remote resources are
-//! refused.
+//! `generatorOptions`, `components`, `replacements`. Other kustomize fields (`vars`, helm,
+//! plugins, `openapi`, ...) are refused with [`Failure::Unsupported`] rather than ignored, as are
+//! the sub-fields `labels[].fields`, `images[].tagSuffix`, replacement `options.encoding`,
+//! `create` on a replacement source, and replacement paths that would create list elements.
+//! Remote resources are refused.
 //!
 //! Components (`kind: Component`, `apiVersion: kustomize.config.k8s.io/v1alpha1`) work as in
 //! kustomize v5.5: after a kustomization's `resources` are accumulated and its own generators
@@ -37,6 +39,19 @@
 //! than the one of the kind, are errors as in kustomize. A component directory can also be
 //! built on its own.
 //!
+//! Replacements (inline `source`/`targets` entries, or `path:` files holding one replacement or
+//! a list) run after every other transformer of their kustomization and before name hashes, so
+//! they see prefixed names and new image tags but not hash suffixes. A source is selected by
+//! exact `group`/`version`/`kind`/`name`/`namespace` (current or earlier names) and must match
+//! exactly one object; its `fieldPath` (default `metadata.name`) must lead to a non-empty value;
+//! `options.delimiter`/`index` pick a part. Targets are chosen by `select` (ids plus
+//! `labelSelector`/`annotationSelector`) minus `reject`; `fieldPaths` elements are keys, list
+//! indexes, `[key=value]` and `*` (all elements of a list). A scalar target keeps its type
+//! (`"3"` into `replicas: 1` gives `3`, `"abc"` is an error); a field created by
+//! `options.create` is typed by its text, as kustomize does; a target delimiter replaces,
+//! prefixes (negative index) or appends a part. A path that matches nothing in a selected
+//! object is an error.
+//!
 //! Known normalization: a mapping key longer than 128 characters is written as a plain key where
 //! go-yaml would use the `? ` complex-key form.
 
@@ -47,6 +62,7 @@ mod kustomization;
 mod load;
 mod nameref;
 mod patch;
+mod replace;
 mod resource;
 mod scalar;
 mod transform;
@@ -711,6 +727,21 @@ impl Ctx {
         }
         transform::replicas(all, &k.replicas).map_err(e("replicas"))?;
         transform::images(all, &k.images);
+        for (i, entry) in k.replacements.iter().enumerate() {
+            let field = format!("replacements[{i}]");
+            let reps = match entry {
+                replace::Entry::Inline(r) => vec![r.clone()],
+                replace::Entry::Path(p) => {
+                    let docs = self
+                        .load_patch_docs(dir, Some(p), None)
+                        .map_err(e(&field))?;
+                    replace::parse_file(&field, &docs).map_err(|(f, r)| kf.err(&f, r))?
+                }
+            };
+            for r in &reps {
+                replace::apply(all, r).map_err(e(&field))?;
+            }
+        }
         Ok(())
     }
 }

@@ -421,6 +421,14 @@ fn selector_matches(reqs: &[Req], labels: Option<&Map<String, Value>>) -> bool {
     })
 }
 
+/// Whether a label (or annotation) selector text matches the given map.
+pub(crate) fn selector_text_matches(
+    selector: &str,
+    labels: Option<&Map<String, Value>>,
+) -> Result<bool, Failure> {
+    Ok(selector_matches(&parse_selector(selector)?, labels))
+}
+
 fn anchored(field: &str, pattern: &Option<String>) -> Result<Option<regex::Regex>, Failure> {
     match pattern.as_deref() {
         None | Some("") => Ok(None),

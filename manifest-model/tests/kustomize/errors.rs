@@ -161,7 +161,7 @@ fn missing_directory_and_missing_kustomization() {
 #[test]
 fn unsupported_fields_are_refused_not_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kustomization.yaml"), "vars:\n- name: X\n").unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "replacements:\n- source:\n    kind: A\n    options:\n      encoding: base64\n  targets: []\n").unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
     assert!(
         matches!(reason_of(&err), Failure::Unsupported { .. }),
@@ -244,4 +244,53 @@ fn a_component_including_itself_is_a_cycle() {
     .unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
     assert!(matches!(reason_of(&err), Failure::Cycle { .. }), "{err}");
+}
+
+#[test]
+fn replacement_sources_must_select_one_object_with_the_field() {
+    let f = failure("err-replacement-source-ambiguous");
+    assert_eq!((f.field.as_str(), f.line), ("replacements[0]", Some(4)));
+    assert_eq!(
+        f.reason,
+        Failure::ReplacementSource {
+            selector: "ConfigMap.[noVer].[noGrp]/[noName].[noNs]".into(),
+            found: 2
+        }
+    );
+    let f = failure("err-replacement-source-none");
+    assert!(matches!(
+        f.reason,
+        Failure::ReplacementSource { found: 0, .. }
+    ));
+    let f = failure("err-replacement-missing-source-field");
+    assert_eq!(
+        f.reason,
+        Failure::MissingField {
+            path: "data.nope".into(),
+            object: "ConfigMap.v1.[noGrp]/src.[noNs]".into()
+        }
+    );
+}
+
+#[test]
+fn replacement_targets_need_the_field_or_create() {
+    let f = failure("err-replacement-missing-target-field");
+    assert_eq!(
+        f.reason,
+        Failure::MissingField {
+            path: "spec.template.metadata.annotations.host".into(),
+            object: "Deployment.v1.apps/web.[noNs]".into()
+        }
+    );
+    let f = failure("err-replacement-not-an-int");
+    assert_eq!(
+        f.reason,
+        Failure::CannotConvert {
+            value: "db.example.com".into(),
+            to: "an integer"
+        }
+    );
+    let f = failure("err-replacement-no-select");
+    assert_eq!(f.field, "replacements[0].targets[0]");
+    assert!(matches!(f.reason, Failure::InvalidValue { .. }));
 }

@@ -107,6 +107,43 @@ proptest! {
     }
 
     #[test]
+    fn replacement_field_paths_never_panic(
+        source_path in "[ -~]{0,30}",
+        target_path in prop_oneof![
+            "[ -~]{0,30}",
+            proptest::collection::vec(r"[a-z]{1,5}|\*|[0-9]|\[name=[a-z]{0,3}\]|\[|\]|\[=x\]", 0..6)
+                .prop_map(|v| v.join(".")),
+        ],
+        create in any::<bool>(),
+        delimiter in "[-:.]{0,1}",
+        index in -2i64..4,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), DEPLOYMENT).unwrap();
+        let k = format!(
+            "resources:\n- r.yaml\nreplacements:\n- source:\n    kind: Deployment\n    fieldPath: {}\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - {}\n    options:\n      create: {create}\n      delimiter: {}\n      index: {index}\n",
+            quoted(&source_path), quoted(&target_path), quoted(&delimiter),
+        );
+        std::fs::write(dir.path().join("kustomization.yaml"), k).unwrap();
+        let _ = Kustomizer::new().build(dir.path());
+    }
+
+    #[test]
+    fn replacement_copies_the_source_text(value in "[a-z][a-z0-9.-]{0,20}", key in "[a-z]{1,8}") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), DEPLOYMENT).unwrap();
+        let k = format!(
+            "resources:\n- r.yaml\nreplacements:\n- source:\n    kind: Deployment\n    fieldPath: spec.template.spec.containers.[name=web].image\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - metadata.annotations.{key}\n    options:\n      create: true\nimages:\n- name: nginx\n  newName: {}\n",
+            quoted(&value),
+        );
+        std::fs::write(dir.path().join("kustomization.yaml"), k).unwrap();
+        let build = Kustomizer::new().build(dir.path()).unwrap();
+        let svc = build.objects().iter().find(|o| o["kind"] == "Service").unwrap();
+        // Object annotations are strings whatever the text looks like.
+        prop_assert_eq!(svc["metadata"]["annotations"][key.as_str()].as_str(), Some(value.as_str()));
+    }
+
+    #[test]
     fn arbitrary_files_never_panic(kustomization in "[ -~\n\t]{0,200}", resource in "[ -~\n\t]{0,200}") {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("kustomization.yaml"), kustomization).unwrap();
