@@ -23,8 +23,8 @@
 //! `generatorOptions`, `components`, `replacements`. Other kustomize fields (`vars`, helm,
 //! plugins, `openapi`, ...) are refused with [`Failure::Unsupported`] rather than ignored, as are
 //! the sub-fields `labels[].fields`, `images[].tagSuffix`, replacement `options.encoding`,
-//! `create` on a replacement source, and replacement paths that would create list elements.
-//! Remote resources are refused.
+//! `create` on a replacement source, `*` in a source `fieldPath`, `[=value]` path elements,
+//! and `create` through a `*` or of a whole list element. Remote resources are refused.
 //!
 //! Components (`kind: Component`, `apiVersion: kustomize.config.k8s.io/v1alpha1`) work as in
 //! kustomize v5.5: after a kustomization's `resources` are accumulated and its own generators
@@ -48,7 +48,9 @@
 //! `labelSelector`/`annotationSelector`) minus `reject`; `fieldPaths` elements are keys, list
 //! indexes, `[key=value]` and `*` (all elements of a list). A scalar target keeps its type
 //! (`"3"` into `replicas: 1` gives `3`, `"abc"` is an error); a field created by
-//! `options.create` is typed by its text, as kustomize does; a target delimiter replaces,
+//! `options.create` is typed by its text, as kustomize does (`"007"` becomes `7`); `create`
+//! also appends a list element for `[key=value]` or for the index just past the end; a target
+//! delimiter replaces,
 //! prefixes (negative index) or appends a part. A path that matches nothing in a selected
 //! object is an error.
 //!

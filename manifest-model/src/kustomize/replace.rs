@@ -168,7 +168,8 @@ pub(crate) fn parse_replacement(field: &str, v: &Value) -> Result<Replacement, F
     let m = object(field, v, &["source", "targets"])?;
     let (Some(src), Some(targets)) = (
         m.get("source").filter(|s| !s.is_null()),
-        m.get("targets").filter(|t| !t.is_null()),
+        m.get("targets")
+            .filter(|t| !t.is_null() && t.as_array().is_none_or(|a| !a.is_empty())),
     ) else {
         return Err((
             field.to_owned(),
@@ -536,26 +537,32 @@ impl Sink<'_> {
                 if !self.target.create {
                     return Ok(());
                 }
-                let fresh = match rest.first() {
-                    None => Value::Null,
-                    Some(Step::Field(_)) => Value::Object(Map::new()),
-                    Some(_) => {
-                        return Err(Failure::Unsupported {
-                            name: "replacements options.create of a list".into(),
-                        });
-                    }
-                };
-                let child = m.entry(k.clone()).or_insert(fresh);
+                let child = m.entry(k.clone()).or_insert(fresh_node(rest)?);
                 self.walk(child, rest, rest.is_empty())
             }
-            (Step::Index(i), Value::Array(a)) => match a.get_mut(*i) {
-                Some(child) => self.walk(child, rest, false),
-                None if self.target.create => Err(Failure::InvalidValue {
-                    value: i.to_string(),
-                    why: "a list index is out of range",
-                }),
-                None => Ok(()),
-            },
+            (Step::Index(i), Value::Array(a)) => {
+                if *i < a.len() {
+                    return match a.get_mut(*i) {
+                        Some(child) => self.walk(child, rest, false),
+                        None => Ok(()),
+                    };
+                }
+                if !self.target.create {
+                    return Ok(());
+                }
+                if *i > a.len() {
+                    return Err(Failure::InvalidValue {
+                        value: i.to_string(),
+                        why: "a list index is beyond the end of the list",
+                    });
+                }
+                // The index just past the end appends a new element.
+                a.push(fresh_node(rest)?);
+                match a.last_mut() {
+                    Some(child) => self.walk(child, rest, rest.is_empty()),
+                    None => Ok(()),
+                }
+            }
             (Step::Match(k, want), Value::Array(a)) => {
                 let mut any = false;
                 for e in a.iter_mut() {
@@ -567,12 +574,22 @@ impl Sink<'_> {
                         self.walk(e, rest, false)?;
                     }
                 }
-                if !any && self.target.create {
+                if any || !self.target.create {
+                    return Ok(());
+                }
+                // kustomize appends an element holding the key, then goes on inside it.
+                if rest.is_empty() || matches!(rest.first(), Some(Step::Index(_) | Step::Every)) {
                     return Err(Failure::Unsupported {
-                        name: "replacements options.create of a list element".into(),
+                        name: "replacements options.create of a whole list element".into(),
                     });
                 }
-                Ok(())
+                let mut e = Map::new();
+                e.insert(k.clone(), typed(want));
+                a.push(Value::Object(e));
+                match a.last_mut() {
+                    Some(e) => self.walk(e, rest, false),
+                    None => Ok(()),
+                }
             }
             (Step::Every, Value::Array(a)) => {
                 for e in a.iter_mut() {
@@ -586,6 +603,18 @@ impl Sink<'_> {
             }),
             _ => Ok(()),
         }
+    }
+}
+
+/// The node `create` makes for a missing field, shaped for the rest of the path.
+fn fresh_node(rest: &[Step]) -> Result<Value, Failure> {
+    match rest.first() {
+        None => Ok(Value::Null),
+        Some(Step::Field(_)) => Ok(Value::Object(Map::new())),
+        Some(Step::Index(_) | Step::Match(..)) => Ok(Value::Array(Vec::new())),
+        Some(Step::Every) => Err(Failure::Unsupported {
+            name: "replacements options.create before a * element".into(),
+        }),
     }
 }
 

@@ -161,11 +161,24 @@ fn missing_directory_and_missing_kustomization() {
 #[test]
 fn unsupported_fields_are_refused_not_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kustomization.yaml"), "replacements:\n- source:\n    kind: A\n    options:\n      encoding: base64\n  targets: []\n").unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "replacements:\n- source:\n    kind: A\n    options:\n      encoding: base64\n  targets:\n  - select: {kind: B}\n").unwrap();
     let err = Kustomizer::new().build(dir.path()).unwrap_err();
     assert!(
-        matches!(reason_of(&err), Failure::Unsupported { .. }),
+        matches!(reason_of(&err), Failure::Unsupported { name } if name.contains("encoding")),
         "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("replacements[0].source.options.encoding"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("kustomization.yaml"), "vars:\n- name: X\n").unwrap();
+    let err = Kustomizer::new().build(dir.path()).unwrap_err();
+    assert_eq!(
+        reason_of(&err),
+        &Failure::Unsupported {
+            name: "vars".into()
+        }
     );
 }
 
