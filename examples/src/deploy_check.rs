@@ -217,9 +217,10 @@ pub fn check(root: &Path) -> Result<Outcome, Error> {
     let owned = |f: &Path| owner(f).is_some();
 
     // Environments: kustomizations that no other kustomization includes.
-    let edges = kustomization_edges(&kustomize_dirs, &texts);
+    let kustomizations = parse_kustomizations(&kustomize_dirs, &texts);
+    let edges = kustomization_edges(&kustomizations);
     let included: BTreeSet<&PathBuf> = edges.values().flatten().collect();
-    let generated = generated_config_map_files(&kustomize_dirs, &texts);
+    let generated = generated_config_map_files(&kustomizations);
     // Objects of the files kustomize reads, to map built objects back to their source.
     let mut source_objects: Vec<(PathBuf, Object)> = Vec::new();
     for (f, text) in &texts {
@@ -463,11 +464,9 @@ fn findings_of<T: Serialize>(diagnostics: &[T]) -> Vec<Finding> {
 }
 
 fn push_all<T: Serialize>(report: &mut Report, diagnostics: &[T], environment: Option<&str>) {
-    for d in diagnostics {
-        if let Some(mut f) = Finding::from_diagnostic(d) {
-            f.environment = environment.map(str::to_string);
-            report.push(f);
-        }
+    for mut f in findings_of(diagnostics) {
+        f.environment = environment.map(str::to_string);
+        report.push(f);
     }
 }
 
@@ -840,23 +839,36 @@ fn document_kinds(text: &str) -> Kinds {
     kinds
 }
 
+/// Each kustomization directory's kustomization file as YAML (`None` where it does not parse:
+/// building the environment reports that).
+fn parse_kustomizations(
+    dirs: &BTreeSet<PathBuf>,
+    texts: &BTreeMap<PathBuf, String>,
+) -> BTreeMap<PathBuf, Option<serde_yaml::Value>> {
+    dirs.iter()
+        .map(|dir| {
+            let text = KUSTOMIZATION_NAMES
+                .iter()
+                .find_map(|n| texts.get(&dir.join(n)));
+            let value = text.and_then(|t| serde_yaml::from_str::<serde_yaml::Value>(t).ok());
+            (dir.clone(), value)
+        })
+        .collect()
+}
+
 /// For each kustomization directory, the kustomization directories it lists in `resources`,
 /// `components` or `bases`.
 fn kustomization_edges(
-    dirs: &BTreeSet<PathBuf>,
-    texts: &BTreeMap<PathBuf, String>,
+    kustomizations: &BTreeMap<PathBuf, Option<serde_yaml::Value>>,
 ) -> BTreeMap<PathBuf, Vec<PathBuf>> {
-    let canonical: Vec<(PathBuf, PathBuf)> = dirs
-        .iter()
+    let canonical: Vec<(PathBuf, PathBuf)> = kustomizations
+        .keys()
         .filter_map(|d| d.canonicalize().ok().map(|c| (c, d.clone())))
         .collect();
     let mut edges = BTreeMap::new();
-    for dir in dirs {
+    for (dir, value) in kustomizations {
         let mut targets = Vec::new();
-        let text = KUSTOMIZATION_NAMES
-            .iter()
-            .find_map(|n| texts.get(&dir.join(n)));
-        if let Some(Ok(value)) = text.map(|t| serde_yaml::from_str::<serde_yaml::Value>(t)) {
+        if let Some(value) = value {
             for field in ["resources", "components", "bases"] {
                 let entries = value.get(field).and_then(|v| v.as_sequence());
                 for entry in entries.into_iter().flatten().filter_map(|e| e.as_str()) {
@@ -877,15 +889,11 @@ fn kustomization_edges(
 /// The files (canonical paths) that the kustomizations' `configMapGenerator`s put into
 /// ConfigMaps (`files: [path]` or `files: [key=path]`).
 fn generated_config_map_files(
-    dirs: &BTreeSet<PathBuf>,
-    texts: &BTreeMap<PathBuf, String>,
+    kustomizations: &BTreeMap<PathBuf, Option<serde_yaml::Value>>,
 ) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
-    for dir in dirs {
-        let text = KUSTOMIZATION_NAMES
-            .iter()
-            .find_map(|n| texts.get(&dir.join(n)));
-        let Some(Ok(value)) = text.map(|t| serde_yaml::from_str::<serde_yaml::Value>(t)) else {
+    for (dir, value) in kustomizations {
+        let Some(value) = value else {
             continue;
         };
         let generators = value
