@@ -185,10 +185,22 @@ fn limited_response(lim: &RuleLimiter, o: &Outcome) -> Response {
     resp
 }
 
-/// Decides with `lim`, recording the decision metrics.
-async fn decide(app: &App, rule: usize, lim: &RuleLimiter, key: &ClientKey, cost: u64) -> Outcome {
+/// Decides with `lim` (consuming `cost` if admitted when `consume`, else only looking),
+/// recording the decision metrics.
+async fn decide(
+    app: &App,
+    rule: usize,
+    lim: &RuleLimiter,
+    key: &ClientKey,
+    cost: u64,
+    consume: bool,
+) -> Outcome {
     let start = quanta::Instant::now();
-    let o = lim.consume(key, cost).await;
+    let o = if consume {
+        lim.consume(key, cost).await
+    } else {
+        lim.peek(key, cost).await
+    };
     app.record(rule, &o, start.elapsed());
     o
 }
@@ -245,7 +257,7 @@ async fn limited(State(app): State<Arc<App>>, req: Request) -> Response {
             format!("rule {} needs {what}", lim.name),
         );
     };
-    let o = decide(&app, rule, lim, &key, 1).await;
+    let o = decide(&app, rule, lim, &key, 1, true).await;
     limited_response(lim, &o)
 }
 
@@ -294,28 +306,23 @@ fn parse_api(app: &App, body: &Bytes) -> Result<(usize, ApiRequest), ApiError> {
 }
 
 async fn consume(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let (i, req) = match parse_api(&app, &body) {
-        Ok(r) => r,
-        Err((status, m)) => return json_error(status, m),
-    };
-    let Some(lim) = app.limiters.get(i) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let o = decide(&app, i, lim, &ClientKey::text(&req.key), req.cost).await;
-    decision_response(lim, &o)
+    api(&app, &body, true).await
 }
 
 async fn check(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let (i, req) = match parse_api(&app, &body) {
+    api(&app, &body, false).await
+}
+
+/// The API's answer: decides (consuming when `consume`, else peeking) for the body's key.
+async fn api(app: &App, body: &Bytes, consume: bool) -> Response {
+    let (i, req) = match parse_api(app, body) {
         Ok(r) => r,
         Err((status, m)) => return json_error(status, m),
     };
     let Some(lim) = app.limiters.get(i) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let start = quanta::Instant::now();
-    let o = lim.peek(&ClientKey::text(&req.key), req.cost).await;
-    app.record(i, &o, start.elapsed());
+    let o = decide(app, i, lim, &ClientKey::text(&req.key), req.cost, consume).await;
     decision_response(lim, &o)
 }
 
